@@ -1,0 +1,54 @@
+/* burst.h: one burst of packets travelling through the worker's stages.
+ *
+ * Parallel arrays in the manner of DPDK ipsec-secgw's struct traffic_type:
+ * each stage reads them, fills what it owns and skips entries whose verdict
+ * is no longer V_FWD. Owned by the worker that holds it on its stack or in
+ * struct worker; never shared. DPDK-free: mbufs are opaque here.
+ */
+#ifndef SRTPFWD_BURST_H
+#define SRTPFWD_BURST_H
+
+#include <stdint.h>
+
+#ifndef BURST_MAX
+#define BURST_MAX 64
+#endif
+
+struct rte_mbuf;
+struct srtp_dir;
+
+enum verdict {
+	V_FWD = 0, /* keep going; sent by tx */
+	V_PUNT,    /* hand to the control thread */
+	V_DROP,    /* counted under reason[] and freed by tx */
+};
+
+enum msg_kind {
+	MSG_RTP = 0,
+	MSG_RTCP,
+	MSG_OTHER, /* STUN, DTLS, ZRTP, ...: never touched by SRTP */
+};
+
+struct burst {
+	uint16_t n;
+	struct rte_mbuf *pkts[BURST_MAX];
+	/* Where the RTP/RTCP message (the UDP payload) sits in the mbuf's
+	 * data, and how long it is. The SRTP stages update msg_len and the
+	 * mbuf's lengths when they add or strip a tag. */
+	uint16_t msg_off[BURST_MAX];
+	uint16_t msg_len[BURST_MAX];
+	uint8_t kind[BURST_MAX];         /* enum msg_kind */
+	struct srtp_dir *unprotect[BURST_MAX]; /* inbound context, or NULL: no SRTP in */
+	struct srtp_dir *protect[BURST_MAX];   /* outbound context, or NULL: no SRTP out */
+	uint8_t verdict[BURST_MAX];      /* enum verdict */
+	uint8_t reason[BURST_MAX];       /* enum drop_reason when V_DROP */
+};
+
+static inline void
+burst_drop(struct burst *b, unsigned int i, unsigned int reason)
+{
+	b->verdict[i] = V_DROP;
+	b->reason[i] = (uint8_t)reason;
+}
+
+#endif

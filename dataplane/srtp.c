@@ -1,0 +1,693 @@
+/* srtp.c: SRTP/SRTCP protect and unprotect over a burst (see srtp.h).
+ *
+ * Each function runs in three phases, as VPP's esp_decrypt does:
+ *   1. per packet: lengths, key/MKI, stream, index estimate, replay check
+ *      (no commit), then one ipsec-mb job into the worker's job arrays;
+ *   2. one submission per (algorithm, key size) for the whole burst, so the
+ *      multi-buffer lanes fill;
+ *   3. per packet: compare the tag in constant time, commit ROC/replay and
+ *      take an SSRC slot only if it verified, then decrypt (or write tags).
+ */
+#include <string.h>
+
+#include <rte_branch_prediction.h>
+#include <rte_mbuf.h>
+
+#include "replay.h"
+#include "rtp.h"
+#include "srtp.h"
+#include "stats.h"
+#include "worker.h"
+
+#define SRTCP_E_BIT 0x80000000u
+#define SRTCP_INDEX_MAX 0x7fffffffu
+
+/* What phase 1 learned about a packet, for phase 3. */
+struct pkt {
+	uint8_t *msg;
+	const struct srtp_keys *keys;
+	struct srtp_half *half;
+	uint64_t index; /* 48-bit SRTP index or 31-bit SRTCP index */
+	uint32_t ssrc;
+	uint16_t enc_off, enc_len; /* the (de)crypted region, from msg */
+	uint16_t out_len;          /* message length once done */
+	uint16_t tag_off;          /* unprotect: where the received tag is */
+	uint8_t tag_len;
+	uint8_t rtcp;
+	uint8_t encrypted; /* SRTP with a ciphering suite, or SRTCP with E set */
+	uint8_t retried;   /* unprotect: tried again with the previous key */
+};
+
+/* ---- small pieces ---- */
+
+static inline const struct srtp_keys *
+dir_keys(const struct srtp_dir *d)
+{
+	return __atomic_load_n(&d->keys, __ATOMIC_ACQUIRE);
+}
+
+static inline const struct crypto_key *
+pkt_key(const struct pkt *p)
+{
+	return p->rtcp ? &p->keys->rtcp : &p->keys->rtp;
+}
+
+/* RFC 3711 §4.1.1 (AES-CM) and RFC 7714 §8.1/§9.1 (GCM): the IV is the
+ * session salt XOR the SSRC XOR the index, at offsets the suite defines. The
+ * SRTCP index (31 bits, zero-extended) sits where the SRTP index does. */
+static inline void
+build_iv(uint8_t *iv, const struct pkt *p)
+{
+	const struct crypto_key *k = pkt_key(p);
+	unsigned int s_off = 4, i_off = 8, len = 16;
+
+	if (suites[p->keys->suite].aead) {
+		s_off = 2;
+		i_off = 6;
+		len = 12;
+	}
+	memcpy(iv, k->salt, 16);
+	(void)len;
+	iv[s_off + 0] ^= (uint8_t)(p->ssrc >> 24);
+	iv[s_off + 1] ^= (uint8_t)(p->ssrc >> 16);
+	iv[s_off + 2] ^= (uint8_t)(p->ssrc >> 8);
+	iv[s_off + 3] ^= (uint8_t)p->ssrc;
+	for (unsigned int b = 0; b < 6; b++)
+		iv[i_off + b] ^= (uint8_t)(p->index >> (40 - 8 * b));
+}
+
+static inline struct srtp_stream *
+stream_find(struct srtp_half *h, uint32_t ssrc)
+{
+	for (unsigned int k = 0; k < SSRC_SLOTS; k++)
+		if (h->streams[k].ssrc == ssrc && h->streams[k].last_used != 0)
+			return &h->streams[k];
+	return NULL;
+}
+
+/* A new SSRC takes a free slot, or the least recently used one. */
+static struct srtp_stream *
+stream_take(struct worker *w, struct srtp_half *h, uint32_t ssrc)
+{
+	struct srtp_stream *s = &h->streams[0];
+
+	for (unsigned int k = 0; k < SSRC_SLOTS; k++) {
+		if (h->streams[k].last_used == 0) {
+			s = &h->streams[k];
+			goto init;
+		}
+		if (h->streams[k].last_used < s->last_used)
+			s = &h->streams[k];
+	}
+	h->cnt.evicted++;
+	w->stats.ssrc_evicted++;
+init:
+	s->ssrc = ssrc;
+	s->top = 0;
+	s->window[0] = s->window[1] = 0;
+	return s;
+}
+
+static inline void
+stream_touch(struct srtp_half *h, struct srtp_stream *s)
+{
+	/* The stamp wraps after 2^32 packets; a wrapped stamp only makes LRU
+	 * pick a busier slot once, never a wrong key or index. */
+	if (unlikely(++h->clock == 0))
+		h->clock = 1;
+	s->last_used = h->clock;
+}
+
+static inline void
+set_msg_len(struct burst *b, unsigned int i, unsigned int len)
+{
+	struct rte_mbuf *m = b->pkts[i];
+
+	b->msg_len[i] = (uint16_t)len;
+	m->data_len = (uint16_t)(b->msg_off[i] + len);
+	m->pkt_len = m->data_len;
+}
+
+/* Bytes the message may grow by: the buffer after the message's end. */
+static inline unsigned int
+msg_room(const struct burst *b, unsigned int i)
+{
+	const struct rte_mbuf *m = b->pkts[i];
+
+	return (unsigned int)(m->buf_len - m->data_off) - b->msg_off[i] - b->msg_len[i];
+}
+
+static inline int
+msg_fits(const struct burst *b, unsigned int i)
+{
+	return b->msg_off[i] + b->msg_len[i] <= b->pkts[i]->data_len;
+}
+
+static inline void
+drop(struct burst *b, unsigned int i, struct srtp_half *h, enum drop_reason r)
+{
+	burst_drop(b, i, r);
+	if (h == NULL)
+		return;
+	if (r == DROP_SRTP_AUTH)
+		h->cnt.auth_fail++;
+	else if (r == DROP_SRTP_REPLAY || r == DROP_SRTP_REPLAY_OLD)
+		h->cnt.replay++;
+	else
+		h->cnt.dropped++;
+}
+
+static inline enum drop_reason
+replay_reason(enum replay_result r)
+{
+	return r == REPLAY_SEEN ? DROP_SRTP_REPLAY : DROP_SRTP_REPLAY_OLD;
+}
+
+/* ==== unprotect ==== */
+
+/* The key an inbound packet names by its MKI, or the current one. */
+static inline const struct srtp_keys *
+mki_select(const struct srtp_dir *d, const struct srtp_keys *cur, const uint8_t *mki)
+{
+	const struct srtp_keys *prev;
+
+	if (memcmp(mki, cur->mki, cur->mki_len) == 0)
+		return cur;
+	prev = __atomic_load_n(&d->prev_keys, __ATOMIC_ACQUIRE);
+	if (prev != NULL && prev->mki_len == cur->mki_len && prev->suite == cur->suite &&
+	    memcmp(mki, prev->mki, prev->mki_len) == 0)
+		return prev;
+	return NULL;
+}
+
+/* Queue the authentication (and, for GCM, decryption) of one packet. */
+static void
+unprotect_queue(struct crypto_worker *cw, unsigned int i, struct pkt *p)
+{
+	const struct suite_info *s = &suites[p->keys->suite];
+	const struct crypto_key *k = pkt_key(p);
+
+	if (!s->aead) {
+		/* The tag covers the authenticated portion; for SRTP also the
+		 * ROC, written where the MKI/tag were (saved in phase 1). */
+		unsigned int auth_len = p->tag_off - p->keys->mki_len;
+
+		if (!p->rtcp) {
+			wr32(p->msg + auth_len, (uint32_t)(p->index >> 16));
+			auth_len += 4;
+		}
+		crypto_hmac_add(cw, k, p->msg, auth_len, cw->tag[i], (uint16_t)i);
+		return;
+	}
+
+	struct gcm_op *op = crypto_gcm_add(cw);
+
+	build_iv(cw->iv[i], p);
+	op->key = k;
+	op->key_len = s->key_len;
+	op->encrypt = 0;
+	op->pkt = (uint16_t)i;
+	op->buf = p->msg + p->enc_off;
+	op->len = p->enc_len;
+	op->tag = cw->tag[i];
+	if (!p->rtcp) {
+		op->aad = p->msg;
+		op->aad_len = p->enc_off;
+	} else if (p->encrypted) {
+		/* RFC 7714 §9.3: AAD = header || E|index, not contiguous. */
+		memcpy(cw->aad[i], p->msg, RTCP_HDR_LEN);
+		memcpy(cw->aad[i] + RTCP_HDR_LEN, p->msg + p->out_len + GCM_TAG_LEN, 4);
+		op->aad = cw->aad[i];
+		op->aad_len = RTCP_HDR_LEN + 4;
+	} else {
+		/* E = 0: everything is AAD (header, clear payload, E|index).
+		 * Phase 1 moved E|index over the saved tag so it is contiguous. */
+		op->aad = p->msg;
+		op->aad_len = p->out_len + 4;
+	}
+}
+
+/* Phase 1 for one packet. @return 0 to go on, or a drop reason. */
+static enum drop_reason
+unprotect_prepare(struct worker *w, struct burst *b, unsigned int i, struct pkt *p)
+{
+	struct srtp_dir *d = b->unprotect[i];
+	const struct srtp_keys *keys = dir_keys(d);
+	const struct suite_info *s;
+	unsigned int len = b->msg_len[i], mki_len, tag_len, mki_off, h;
+	uint64_t top = 0;
+	const uint64_t zero[2] = {0, 0}, *window = zero;
+	struct srtp_stream *st;
+	enum replay_result rr;
+	int64_t delta;
+
+	p->msg = rte_pktmbuf_mtod_offset(b->pkts[i], uint8_t *, b->msg_off[i]);
+	p->rtcp = b->kind[i] == MSG_RTCP;
+	p->half = p->rtcp ? &d->rtcp : &d->rtp;
+	p->retried = 0;
+	if (unlikely(keys == NULL))
+		return DROP_SRTP_NO_KEY;
+	if (unlikely(!msg_fits(b, i)))
+		return DROP_SRTP_TOO_SHORT;
+	s = &suites[keys->suite];
+	mki_len = keys->mki_len;
+	tag_len = p->rtcp ? s->rtcp_tag_len : s->rtp_tag_len;
+	p->tag_len = (uint8_t)tag_len;
+
+	if (!p->rtcp) {
+		if (unlikely(len < RTP_HDR_LEN + tag_len + mki_len))
+			return DROP_SRTP_TOO_SHORT;
+		if (unlikely(rtp_version(p->msg) != 2))
+			return DROP_RTP_VERSION;
+		h = rtp_header_len(p->msg, len - tag_len - mki_len);
+		if (unlikely(h == 0))
+			return DROP_RTP_HEADER_LEN;
+		/* HMAC: ... payload | MKI | tag. GCM: ... payload | tag | MKI. */
+		mki_off = s->aead ? len - mki_len : len - tag_len - mki_len;
+		p->tag_off = (uint16_t)(s->aead ? len - mki_len - tag_len : len - tag_len);
+		p->ssrc = rtp_ssrc(p->msg);
+		p->enc_off = (uint16_t)h;
+		p->enc_len = (uint16_t)(len - tag_len - mki_len - h);
+		p->out_len = (uint16_t)(len - tag_len - mki_len);
+		p->encrypted = s->encrypts;
+	} else {
+		uint32_t eidx;
+		unsigned int idx_off;
+
+		if (unlikely(len < RTCP_HDR_LEN + 4 + tag_len + mki_len))
+			return DROP_SRTP_TOO_SHORT;
+		if (unlikely(rtp_version(p->msg) != 2))
+			return DROP_RTP_VERSION;
+		/* HMAC: hdr | payload | E|index | MKI | tag.
+		 * GCM:  hdr | payload | tag | E|index | MKI. */
+		if (s->aead) {
+			idx_off = len - mki_len - 4;
+			mki_off = len - mki_len;
+			p->tag_off = (uint16_t)(idx_off - tag_len);
+		} else {
+			idx_off = len - tag_len - mki_len - 4;
+			mki_off = len - tag_len - mki_len;
+			p->tag_off = (uint16_t)(len - tag_len);
+		}
+		eidx = rd32(p->msg + idx_off);
+		p->ssrc = rtcp_ssrc(p->msg);
+		p->index = eidx & SRTCP_INDEX_MAX;
+		p->encrypted = (eidx & SRTCP_E_BIT) != 0;
+		p->enc_off = RTCP_HDR_LEN;
+		p->out_len = (uint16_t)(s->aead ? p->tag_off : idx_off);
+		p->enc_len = (uint16_t)(p->out_len - RTCP_HDR_LEN);
+		if (s->aead && !p->encrypted)
+			p->enc_len = 0;
+	}
+
+	if (mki_len) {
+		keys = mki_select(d, keys, p->msg + mki_off);
+		if (unlikely(keys == NULL))
+			return DROP_SRTP_MKI;
+	}
+	p->keys = keys;
+
+	st = stream_find(p->half, p->ssrc);
+	if (st != NULL) {
+		top = st->top;
+		window = st->window;
+	}
+	if (!p->rtcp)
+		delta = srtp_index_estimate(top, rtp_seq(p->msg), &p->index);
+	else
+		delta = (int64_t)p->index - (int64_t)top;
+	rr = replay_check(window, delta);
+	if (unlikely(rr != REPLAY_OK))
+		return replay_reason(rr);
+
+	if (!s->aead) {
+		memcpy(w->crypto.rx_tag[i], p->msg + p->tag_off, tag_len);
+	} else if (p->rtcp && !p->encrypted) {
+		memcpy(w->crypto.rx_tag[i], p->msg + p->tag_off, tag_len);
+		memmove(p->msg + p->out_len, p->msg + p->out_len + tag_len, 4);
+	}
+	unprotect_queue(&w->crypto, i, p);
+	return DROP_NONE;
+}
+
+static inline bool
+unprotect_verified(const struct crypto_worker *cw, unsigned int i, const struct pkt *p)
+{
+	const uint8_t *rx;
+
+	if (suites[p->keys->suite].aead && !(p->rtcp && !p->encrypted))
+		rx = p->msg + p->tag_off;
+	else
+		rx = cw->rx_tag[i];
+	return crypto_tag_equal(cw->tag[i], rx, p->tag_len);
+}
+
+/* Phase 3 for a verified packet: commit index and replay state (taking a
+ * slot for a new SSRC), queue decryption. @return 0 or a drop reason. */
+static enum drop_reason
+unprotect_commit(struct worker *w, unsigned int i, struct pkt *p)
+{
+	struct srtp_half *h = p->half;
+	struct srtp_stream *st = stream_find(h, p->ssrc);
+	enum replay_result rr;
+	int64_t delta;
+
+	if (st == NULL)
+		st = stream_take(w, h, p->ssrc);
+	/* Recheck: an earlier packet of this burst may carry the same index. */
+	delta = (int64_t)p->index - (int64_t)st->top;
+	rr = replay_check(st->window, delta);
+	if (unlikely(rr != REPLAY_OK))
+		return replay_reason(rr);
+	replay_commit(&st->top, st->window, delta);
+	stream_touch(h, st);
+	h->cnt.packets++;
+	h->cnt.bytes += p->out_len;
+
+	if (!suites[p->keys->suite].aead && p->encrypted && p->enc_len > 0) {
+		build_iv(w->crypto.iv[i], p);
+		crypto_ctr_add(&w->crypto, pkt_key(p), suites[p->keys->suite].key_len,
+			       p->msg + p->enc_off, p->enc_len, w->crypto.iv[i], (uint16_t)i);
+	}
+	return DROP_NONE;
+}
+
+/* During a re-key overlap (no MKI to tell keys apart) a packet that failed
+ * with the current key is tried once with the previous one. GCM has already
+ * decrypted in place with the wrong key: running the same key's CTR again
+ * restores the ciphertext (the computed tag is ignored). */
+static bool
+unprotect_retry_prepare(struct worker *w, struct burst *b, unsigned int i, struct pkt *p)
+{
+	const struct srtp_keys *prev = __atomic_load_n(&b->unprotect[i]->prev_keys,
+						       __ATOMIC_ACQUIRE);
+	const struct suite_info *s = &suites[p->keys->suite];
+
+	if (prev == NULL || p->retried || prev == p->keys || prev->suite != p->keys->suite ||
+	    p->keys->mki_len != 0)
+		return false;
+	if (s->aead && p->enc_len > 0) {
+		struct gcm_op *op = crypto_gcm_add(&w->crypto);
+
+		op->key = pkt_key(p);
+		op->key_len = s->key_len;
+		op->encrypt = 1;
+		op->pkt = (uint16_t)i;
+		op->buf = p->msg + p->enc_off;
+		op->len = p->enc_len;
+		op->aad = p->msg;
+		op->aad_len = 0;
+		op->tag = w->crypto.rx_tag[i]; /* discarded; unused by GCM otherwise */
+	}
+	p->keys = prev;
+	p->retried = 1;
+	return true;
+}
+
+uint16_t
+srtp_unprotect_burst(struct worker *w, struct burst *b)
+{
+	struct crypto_worker *cw = &w->crypto;
+	struct pkt pk[BURST_MAX];
+	uint16_t retry[BURST_MAX];
+	unsigned int n_retry = 0, done = 0;
+
+	crypto_burst_reset(cw);
+	for (unsigned int i = 0; i < b->n; i++) {
+		enum drop_reason r;
+
+		if (b->unprotect[i] == NULL || b->verdict[i] != V_FWD)
+			continue;
+		r = unprotect_prepare(w, b, i, &pk[i]);
+		if (unlikely(r != DROP_NONE))
+			drop(b, i, pk[i].half, r);
+	}
+	crypto_hmac_run(cw, 0);
+	crypto_gcm_run(cw, 0);
+
+	for (unsigned int i = 0; i < b->n; i++) {
+		if (b->unprotect[i] == NULL || b->verdict[i] != V_FWD)
+			continue;
+		if (unlikely(!unprotect_verified(cw, i, &pk[i]))) {
+			retry[n_retry++] = (uint16_t)i;
+			continue;
+		}
+		enum drop_reason r = unprotect_commit(w, i, &pk[i]);
+		if (unlikely(r != DROP_NONE))
+			drop(b, i, pk[i].half, r);
+	}
+
+	if (unlikely(n_retry > 0)) {
+		unsigned int h0 = cw->n_hmac, g0 = cw->n_gcm, g1, kept = 0;
+
+		for (unsigned int k = 0; k < n_retry; k++) {
+			unsigned int i = retry[k];
+
+			if (unprotect_retry_prepare(w, b, i, &pk[i]))
+				retry[kept++] = (uint16_t)i;
+			else
+				drop(b, i, pk[i].half, DROP_SRTP_AUTH);
+		}
+		crypto_gcm_run(cw, g0); /* restore GCM ciphertexts */
+		g1 = cw->n_gcm;
+		for (unsigned int k = 0; k < kept; k++)
+			unprotect_queue(cw, retry[k], &pk[retry[k]]);
+		crypto_hmac_run(cw, h0);
+		crypto_gcm_run(cw, g1);
+		for (unsigned int k = 0; k < kept; k++) {
+			unsigned int i = retry[k];
+			enum drop_reason r = DROP_SRTP_AUTH;
+
+			if (unprotect_verified(cw, i, &pk[i]))
+				r = unprotect_commit(w, i, &pk[i]);
+			if (r != DROP_NONE)
+				drop(b, i, pk[i].half, r);
+		}
+	}
+
+	crypto_ctr_run(cw);
+	for (unsigned int i = 0; i < b->n; i++) {
+		if (b->unprotect[i] == NULL || b->verdict[i] != V_FWD)
+			continue;
+		set_msg_len(b, i, pk[i].out_len);
+		done++;
+	}
+	w->stats.srtp_unprotected += done;
+	return (uint16_t)done;
+}
+
+/* ==== protect ==== */
+
+/* Phase 1 for one packet. @return 0 or a drop reason. */
+static enum drop_reason
+protect_prepare(struct worker *w, struct burst *b, unsigned int i, struct pkt *p)
+{
+	struct srtp_dir *d = b->protect[i];
+	const struct srtp_keys *keys = dir_keys(d);
+	const struct suite_info *s;
+	unsigned int len = b->msg_len[i], grow, h;
+	struct srtp_half *half;
+	struct srtp_stream *st;
+	int64_t delta;
+
+	p->msg = rte_pktmbuf_mtod_offset(b->pkts[i], uint8_t *, b->msg_off[i]);
+	p->rtcp = b->kind[i] == MSG_RTCP;
+	p->half = half = p->rtcp ? &d->rtcp : &d->rtp;
+	if (unlikely(keys == NULL))
+		return DROP_SRTP_NO_KEY;
+	if (unlikely(!msg_fits(b, i)))
+		return DROP_SRTP_TOO_SHORT;
+	s = &suites[keys->suite];
+	p->keys = keys;
+	p->tag_len = p->rtcp ? s->rtcp_tag_len : s->rtp_tag_len;
+	p->encrypted = s->encrypts;
+
+	if (!p->rtcp) {
+		if (unlikely(len < RTP_HDR_LEN))
+			return DROP_SRTP_TOO_SHORT;
+		if (unlikely(rtp_version(p->msg) != 2))
+			return DROP_RTP_VERSION;
+		h = rtp_header_len(p->msg, len);
+		if (unlikely(h == 0))
+			return DROP_RTP_HEADER_LEN;
+		grow = p->tag_len + keys->mki_len;
+		if (!s->aead && grow < 4)
+			grow = 4; /* the ROC is hashed from the tag's place */
+		p->ssrc = rtp_ssrc(p->msg);
+		p->enc_off = (uint16_t)h;
+		p->enc_len = (uint16_t)(len - h);
+	} else {
+		if (unlikely(len < RTCP_HDR_LEN))
+			return DROP_SRTP_TOO_SHORT;
+		if (unlikely(rtp_version(p->msg) != 2))
+			return DROP_RTP_VERSION;
+		grow = 4 + p->tag_len + keys->mki_len;
+		p->ssrc = rtcp_ssrc(p->msg);
+		p->enc_off = RTCP_HDR_LEN;
+		p->enc_len = (uint16_t)(len - RTCP_HDR_LEN);
+	}
+	if (unlikely(msg_room(b, i) < grow || len + grow > UINT16_MAX))
+		return DROP_NO_TAILROOM;
+
+	/* Key lifetime, counted per key object (RFC 3711 §9.2). */
+	if (half->counted_keys != keys) {
+		half->counted_keys = keys;
+		half->uses = 0;
+	}
+	if (unlikely(half->uses >= (p->rtcp ? SRTCP_KEY_LIFETIME : SRTP_KEY_LIFETIME)))
+		return DROP_SRTP_KEY_EXHAUSTED;
+
+	st = stream_find(half, p->ssrc);
+	if (st == NULL)
+		st = stream_take(w, half, p->ssrc);
+	if (!p->rtcp) {
+		delta = srtp_index_estimate(st->top, rtp_seq(p->msg), &p->index);
+		if (unlikely(replay_check(st->window, delta) != REPLAY_OK))
+			return DROP_SRTP_INDEX_REUSE;
+	} else {
+		/* The sender's SRTCP index counts from 1, as libsrtp (and so
+		 * most endpoints) does; receivers accept any start. */
+		if (unlikely(st->top >= SRTCP_INDEX_MAX))
+			return DROP_SRTP_KEY_EXHAUSTED;
+		p->index = st->top + 1;
+		delta = 1;
+	}
+	replay_commit(&st->top, st->window, delta);
+	stream_touch(half, st);
+	half->uses++;
+	half->cnt.packets++;
+	half->cnt.bytes += len;
+
+	if (p->rtcp) {
+		/* E|index follows the payload (HMAC) or the GCM tag. */
+		unsigned int at = len + (s->aead ? GCM_TAG_LEN : 0);
+
+		wr32(p->msg + at, (uint32_t)p->index | (s->encrypts ? SRTCP_E_BIT : 0));
+	}
+
+	if (s->aead) {
+		struct gcm_op *op = crypto_gcm_add(&w->crypto);
+
+		build_iv(w->crypto.iv[i], p);
+		op->key = pkt_key(p);
+		op->key_len = s->key_len;
+		op->encrypt = 1;
+		op->pkt = (uint16_t)i;
+		op->buf = p->msg + p->enc_off;
+		op->len = p->enc_len;
+		op->tag = p->msg + len;
+		if (p->rtcp) {
+			memcpy(w->crypto.aad[i], p->msg, RTCP_HDR_LEN);
+			memcpy(w->crypto.aad[i] + RTCP_HDR_LEN, p->msg + len + GCM_TAG_LEN, 4);
+			op->aad = w->crypto.aad[i];
+			op->aad_len = RTCP_HDR_LEN + 4;
+			p->out_len = (uint16_t)(len + GCM_TAG_LEN + 4 + keys->mki_len);
+		} else {
+			op->aad = p->msg;
+			op->aad_len = p->enc_off;
+			p->out_len = (uint16_t)(len + GCM_TAG_LEN + keys->mki_len);
+		}
+		return DROP_NONE;
+	}
+
+	if (s->encrypts && p->enc_len > 0) {
+		build_iv(w->crypto.iv[i], p);
+		crypto_ctr_add(&w->crypto, pkt_key(p), s->key_len, p->msg + p->enc_off, p->enc_len,
+			       w->crypto.iv[i], (uint16_t)i);
+	}
+	if (!p->rtcp) {
+		wr32(p->msg + len, (uint32_t)(p->index >> 16)); /* ROC, hashed, not sent */
+		crypto_hmac_add(&w->crypto, pkt_key(p), p->msg, len + 4, w->crypto.tag[i],
+				(uint16_t)i);
+		p->tag_off = (uint16_t)(len + keys->mki_len);
+		p->out_len = (uint16_t)(len + keys->mki_len + p->tag_len);
+	} else {
+		crypto_hmac_add(&w->crypto, pkt_key(p), p->msg, len + 4, w->crypto.tag[i],
+				(uint16_t)i);
+		p->tag_off = (uint16_t)(len + 4 + keys->mki_len);
+		p->out_len = (uint16_t)(len + 4 + keys->mki_len + p->tag_len);
+	}
+	return DROP_NONE;
+}
+
+uint16_t
+srtp_protect_burst(struct worker *w, struct burst *b)
+{
+	struct crypto_worker *cw = &w->crypto;
+	struct pkt pk[BURST_MAX];
+	unsigned int done = 0;
+
+	crypto_burst_reset(cw);
+	for (unsigned int i = 0; i < b->n; i++) {
+		enum drop_reason r;
+
+		if (b->protect[i] == NULL || b->verdict[i] != V_FWD)
+			continue;
+		r = protect_prepare(w, b, i, &pk[i]);
+		if (unlikely(r != DROP_NONE))
+			drop(b, i, pk[i].half, r);
+	}
+	/* Encrypt first: SRTP authenticates the ciphertext. */
+	crypto_ctr_run(cw);
+	crypto_hmac_run(cw, 0);
+	crypto_gcm_run(cw, 0);
+
+	for (unsigned int i = 0; i < b->n; i++) {
+		struct pkt *p = &pk[i];
+		const struct srtp_keys *k;
+
+		if (b->protect[i] == NULL || b->verdict[i] != V_FWD)
+			continue;
+		k = p->keys;
+		if (suites[k->suite].aead) {
+			memcpy(p->msg + p->out_len - k->mki_len, k->mki, k->mki_len);
+		} else {
+			memcpy(p->msg + p->tag_off - k->mki_len, k->mki, k->mki_len);
+			memcpy(p->msg + p->tag_off, cw->tag[i], p->tag_len);
+		}
+		set_msg_len(b, i, p->out_len);
+		done++;
+	}
+	w->stats.srtp_protected += done;
+	return (uint16_t)done;
+}
+
+/* ==== control-side helpers ==== */
+
+void
+srtp_dir_init(struct srtp_dir *d)
+{
+	memset(d, 0, sizeof(*d));
+}
+
+unsigned int
+srtp_dir_set_keys(struct srtp_dir *d, const struct srtp_keys *keys, bool keep_previous,
+		  const struct srtp_keys *retire[2])
+{
+	const struct srtp_keys *old = d->keys, *old_prev = d->prev_keys;
+	unsigned int n = 0;
+
+	if (keep_previous && old != NULL && old != keys) {
+		__atomic_store_n(&d->prev_keys, old, __ATOMIC_RELEASE);
+		__atomic_store_n(&d->keys, keys, __ATOMIC_RELEASE);
+		if (old_prev != NULL)
+			retire[n++] = old_prev;
+		return n;
+	}
+	__atomic_store_n(&d->keys, keys, __ATOMIC_RELEASE);
+	__atomic_store_n(&d->prev_keys, NULL, __ATOMIC_RELEASE);
+	if (old != NULL && old != keys)
+		retire[n++] = old;
+	if (old_prev != NULL && old_prev != old && old_prev != keys)
+		retire[n++] = old_prev;
+	return n;
+}
+
+const struct srtp_keys *
+srtp_dir_end_overlap(struct srtp_dir *d)
+{
+	const struct srtp_keys *prev = d->prev_keys;
+
+	__atomic_store_n(&d->prev_keys, NULL, __ATOMIC_RELEASE);
+	return prev;
+}

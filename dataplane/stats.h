@@ -1,0 +1,48 @@
+/* stats.h: the dataplane's counters and drop reasons.
+ *
+ * One X-macro list produces the enum, the names printed by tools and
+ * docs/counters.md. struct worker_stats is written only by its worker
+ * (plain increments, no atomics); the control thread sums copies on read.
+ * DPDK-free so unit tests and the control library can use the names.
+ */
+#ifndef SRTPFWD_STATS_H
+#define SRTPFWD_STATS_H
+
+#include <stdint.h>
+
+/* Why a packet was dropped. Named for what happened, not where. */
+#define FOREACH_DROP(X)                                                                            \
+	X(RTP_VERSION, "RTP/RTCP version is not 2")                                                \
+	X(RTP_HEADER_LEN, "RTP CSRC list or header extension runs past the packet")               \
+	X(SRTP_TOO_SHORT, "too short to hold the header, tag, MKI and SRTCP index")                \
+	X(SRTP_NO_KEY, "the direction has no key installed")                                      \
+	X(SRTP_MKI, "MKI matches no installed key")                                               \
+	X(SRTP_AUTH, "authentication tag did not verify")                                          \
+	X(SRTP_REPLAY, "index already received (replay)")                                         \
+	X(SRTP_REPLAY_OLD, "index older than the replay window")                                  \
+	X(SRTP_INDEX_REUSE, "protect refused: index already sent under this key")                 \
+	X(SRTP_KEY_EXHAUSTED, "key lifetime reached (2^48 SRTP / 2^31 SRTCP packets)")            \
+	X(NO_TAILROOM, "no room in the buffer for the tag and MKI")
+
+enum drop_reason {
+	DROP_NONE = 0,
+#define X(name, text) DROP_##name,
+	FOREACH_DROP(X)
+#undef X
+		DROP_MAX
+};
+
+/** @return the counter name of a drop reason ("srtp_auth"), or "none". */
+const char *drop_reason_name(enum drop_reason r);
+/** @return a one-line description of a drop reason. */
+const char *drop_reason_text(enum drop_reason r);
+
+/* Per-worker totals. Written by the owning worker only. */
+struct worker_stats {
+	uint64_t drop[DROP_MAX];
+	uint64_t srtp_unprotected; /* packets whose tag verified and were decrypted */
+	uint64_t srtp_protected;
+	uint64_t ssrc_evicted; /* an SSRC slot was reused for a new SSRC */
+} __attribute__((aligned(64)));
+
+#endif
