@@ -176,46 +176,22 @@ crypto_ctr_run(struct crypto_worker *cw)
 }
 
 void
-crypto_gcm_run(struct crypto_worker *cw, unsigned int from)
+crypto_gcm_run(struct crypto_worker *cw)
 {
-	IMB_JOB *jobs[2 * BURST_MAX];
-	unsigned int n = cw->n_gcm - from, got, done;
+	unsigned int n = cw->n_gcm, done;
 
-	if (cw->n_gcm <= from)
+	if (n == 0)
 		return;
-	/* The queue is empty between calls (we always flush), so all n fit. */
-	got = IMB_GET_NEXT_BURST(cw->mgr, n, jobs);
-	for (unsigned int k = 0; k < got; k++) {
-		const struct gcm_op *op = &cw->gcm[from + k];
-		IMB_JOB *j = jobs[k];
-
-		j->enc_keys = &op->key->k.gcm;
-		j->dec_keys = &op->key->k.gcm;
-		j->key_len_in_bytes = op->key_len;
-		j->src = op->buf;
-		j->dst = op->buf;
-		j->cipher_start_src_offset_in_bytes = 0;
-		j->msg_len_to_cipher_in_bytes = op->len;
-		j->hash_start_src_offset_in_bytes = 0;
-		j->msg_len_to_hash_in_bytes = op->len;
-		j->iv = cw->iv[op->pkt];
-		j->iv_len_in_bytes = 12;
-		j->u.GCM.aad = op->aad;
-		j->u.GCM.aad_len_in_bytes = op->aad_len;
-		j->auth_tag_output = op->tag;
-		j->auth_tag_output_len_in_bytes = GCM_TAG_LEN;
-		j->cipher_mode = IMB_CIPHER_GCM;
-		j->hash_alg = IMB_AUTH_AES_GMAC;
-		j->cipher_direction = op->encrypt ? IMB_DIR_ENCRYPT : IMB_DIR_DECRYPT;
-		j->chain_order = op->encrypt ? IMB_ORDER_CIPHER_HASH : IMB_ORDER_HASH_CIPHER;
-		j->user_data = NULL;
-	}
-	done = SUBMIT_BURST(cw->mgr, got, jobs);
-	while (done < got) {
-		unsigned int f = IMB_FLUSH_BURST(cw->mgr, got - done, jobs);
+	/* Submitting fewer jobs than obtained is fine: the rest stay free. */
+	done = SUBMIT_BURST(cw->mgr, n, cw->gcm);
+	while (done < n) {
+		IMB_JOB *completed[BURST_MAX];
+		unsigned int f = IMB_FLUSH_BURST(cw->mgr, n - done, completed);
 
 		if (f == 0)
 			break;
 		done += f;
 	}
+	cw->n_gcm = 0;
+	cw->gcm_got = 0;
 }

@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <intel-ipsec-mb.h>
 
@@ -93,20 +94,13 @@ struct crypto_worker {
 	IMB_MGR *mgr;
 	unsigned int n_hmac;
 	unsigned int n_ctr[2]; /* [0] AES-128, [1] AES-256 */
-	unsigned int n_gcm;
+	unsigned int n_gcm;   /* GCM jobs filled, not yet submitted */
+	unsigned int gcm_got; /* job pointers obtained from the manager */
 	IMB_JOB hmac[2 * BURST_MAX]; /* room for a retry pass with previous keys */
 	IMB_JOB ctr[2][BURST_MAX];
-	struct gcm_op {
-		const struct crypto_key *key;
-		uint8_t key_len; /* 16 or 32 */
-		uint8_t encrypt;
-		uint16_t pkt;    /* index in the burst */
-		uint8_t *buf;    /* in-place payload */
-		uint32_t len;
-		const uint8_t *aad;
-		uint32_t aad_len;
-		uint8_t *tag;    /* where the computed tag goes */
-	} gcm[2 * BURST_MAX];
+	/* GCM runs through the async burst API, whose jobs live in the
+	 * manager's queue: we fill them in place. */
+	IMB_JOB *gcm[BURST_MAX];
 	/* Per-packet scratch, indexed by burst position. */
 	uint8_t iv[BURST_MAX][16] __attribute__((aligned(16)));
 	uint8_t tag[BURST_MAX][GCM_TAG_LEN];  /* computed tag */
@@ -143,15 +137,15 @@ crypto_burst_reset(struct crypto_worker *cw)
 	cw->n_hmac = 0;
 	cw->n_ctr[0] = cw->n_ctr[1] = 0;
 	cw->n_gcm = 0;
+	cw->gcm_got = 0;
 }
 
-/** Queue HMAC-SHA1 over [src, src+len), 12-byte tag into @p tag_out. */
+/* Job filling, shared by the engine and bench/crypto_bench's raw ceiling so
+ * both hand ipsec-mb exactly the same jobs. */
 static inline void
-crypto_hmac_add(struct crypto_worker *cw, const struct crypto_key *k, const uint8_t *src,
-		uint32_t len, uint8_t *tag_out, uint16_t pkt)
+crypto_fill_hmac_job(IMB_JOB *j, const struct crypto_key *k, const uint8_t *src, uint32_t len,
+		     uint8_t *tag_out)
 {
-	IMB_JOB *j = &cw->hmac[cw->n_hmac++];
-
 	j->src = src;
 	j->hash_start_src_offset_in_bytes = 0;
 	j->msg_len_to_hash_in_bytes = len;
@@ -161,17 +155,12 @@ crypto_hmac_add(struct crypto_worker *cw, const struct crypto_key *k, const uint
 	j->u.HMAC._hashed_auth_key_xor_opad = k->opad;
 	j->hash_alg = IMB_AUTH_HMAC_SHA_1;
 	j->cipher_mode = IMB_CIPHER_NULL;
-	j->user_data = (void *)(uintptr_t)pkt;
 }
 
-/** Queue AES-CTR over [buf, buf+len) in place with the 16-byte @p iv. */
 static inline void
-crypto_ctr_add(struct crypto_worker *cw, const struct crypto_key *k, unsigned int key_len,
-	       uint8_t *buf, uint32_t len, const uint8_t *iv, uint16_t pkt)
+crypto_fill_ctr_job(IMB_JOB *j, const struct crypto_key *k, unsigned int key_len, uint8_t *buf,
+		    uint32_t len, const uint8_t *iv)
 {
-	unsigned int g = key_len == 32;
-	IMB_JOB *j = &cw->ctr[g][cw->n_ctr[g]++];
-
 	j->enc_keys = k->k.aes_enc;
 	j->dec_keys = k->k.aes_enc;
 	j->key_len_in_bytes = key_len;
@@ -185,31 +174,120 @@ crypto_ctr_add(struct crypto_worker *cw, const struct crypto_key *k, unsigned in
 	j->cipher_direction = IMB_DIR_ENCRYPT;
 	j->hash_alg = IMB_AUTH_NULL;
 	j->chain_order = IMB_ORDER_CIPHER_HASH;
-	j->user_data = (void *)(uintptr_t)pkt;
 }
 
-static inline struct gcm_op *
-crypto_gcm_add(struct crypto_worker *cw)
+static inline void
+crypto_fill_gcm_job(IMB_JOB *j, const struct crypto_key *k, unsigned int key_len, int encrypt,
+		    uint8_t *buf, uint32_t len, const uint8_t *iv, const uint8_t *aad,
+		    uint32_t aad_len, uint8_t *tag)
 {
-	return &cw->gcm[cw->n_gcm++];
+	j->enc_keys = &k->k.gcm;
+	j->dec_keys = &k->k.gcm;
+	j->key_len_in_bytes = key_len;
+	j->src = buf;
+	j->dst = buf;
+	j->cipher_start_src_offset_in_bytes = 0;
+	j->msg_len_to_cipher_in_bytes = len;
+	j->hash_start_src_offset_in_bytes = 0;
+	j->msg_len_to_hash_in_bytes = len;
+	j->iv = iv;
+	j->iv_len_in_bytes = 12;
+	j->u.GCM.aad = aad;
+	j->u.GCM.aad_len_in_bytes = aad_len;
+	j->auth_tag_output = tag;
+	j->auth_tag_output_len_in_bytes = GCM_TAG_LEN;
+	j->cipher_mode = IMB_CIPHER_GCM;
+	j->hash_alg = IMB_AUTH_AES_GMAC;
+	j->cipher_direction = encrypt ? IMB_DIR_ENCRYPT : IMB_DIR_DECRYPT;
+	j->chain_order = encrypt ? IMB_ORDER_CIPHER_HASH : IMB_ORDER_HASH_CIPHER;
+}
+
+/** Queue HMAC-SHA1 over [src, src+len), 12-byte tag into @p tag_out. */
+static inline void
+crypto_hmac_add(struct crypto_worker *cw, const struct crypto_key *k, const uint8_t *src,
+		uint32_t len, uint8_t *tag_out)
+{
+	crypto_fill_hmac_job(&cw->hmac[cw->n_hmac++], k, src, len, tag_out);
+}
+
+/** Queue AES-CTR over [buf, buf+len) in place with the 16-byte @p iv. */
+static inline void
+crypto_ctr_add(struct crypto_worker *cw, const struct crypto_key *k, unsigned int key_len,
+	       uint8_t *buf, uint32_t len, const uint8_t *iv)
+{
+	unsigned int g = key_len == 32;
+
+	crypto_fill_ctr_job(&cw->ctr[g][cw->n_ctr[g]++], k, key_len, buf, len, iv);
+}
+
+/** The next GCM job to fill (in the manager's queue). The queue is empty
+ *  between runs, so a whole burst of pointers is always available. */
+static inline IMB_JOB *
+crypto_gcm_next(struct crypto_worker *cw)
+{
+	if (cw->n_gcm == cw->gcm_got)
+		cw->gcm_got += IMB_GET_NEXT_BURST(cw->mgr, BURST_MAX - cw->gcm_got,
+						  &cw->gcm[cw->gcm_got]);
+	return cw->gcm[cw->n_gcm++];
 }
 
 /** Run the queued HMAC jobs; the tags are in place afterwards. */
 void crypto_hmac_run(struct crypto_worker *cw, unsigned int from);
 /** Run the queued AES-CTR jobs (one submit per key size). */
 void crypto_ctr_run(struct crypto_worker *cw);
-/** Run the queued GCM operations from index @p from; tags land in op->tag. */
-void crypto_gcm_run(struct crypto_worker *cw, unsigned int from);
+/** Run the filled GCM jobs to completion; tags land where each job said. */
+void crypto_gcm_run(struct crypto_worker *cw);
 
-/** Constant-time comparison of two tags. @return true if equal. */
+/* Copy a tag of one of the lengths SRTP uses (4, 10, 12, 16) with
+ * fixed-size moves: a variable memcpy is a library call per packet. */
+static inline void
+crypto_tag_copy(uint8_t *dst, const uint8_t *src, unsigned int n)
+{
+	switch (n) {
+	case 4: memcpy(dst, src, 4); break;
+	case 10: memcpy(dst, src, 10); break;
+	case 16: memcpy(dst, src, 16); break;
+	default: memcpy(dst, src, n); break;
+	}
+}
+
+/** Constant-time comparison of two tags (no early exit on a mismatch).
+ *  @return true if equal. */
 static inline bool
 crypto_tag_equal(const uint8_t *a, const uint8_t *b, unsigned int n)
 {
-	uint8_t d = 0;
+	uint64_t x, y, d = 0;
+	uint32_t u, v;
+	uint16_t s, t;
 
-	for (unsigned int i = 0; i < n; i++)
-		d |= a[i] ^ b[i];
-	return d == 0;
+	switch (n) {
+	case 16:
+		memcpy(&x, a + 8, 8);
+		memcpy(&y, b + 8, 8);
+		d |= x ^ y;
+		/* fall through */
+	case 8:
+		memcpy(&x, a, 8);
+		memcpy(&y, b, 8);
+		return (d | (x ^ y)) == 0;
+	case 10:
+		memcpy(&x, a, 8);
+		memcpy(&y, b, 8);
+		memcpy(&s, a + 8, 2);
+		memcpy(&t, b + 8, 2);
+		return ((x ^ y) | (uint16_t)(s ^ t)) == 0;
+	case 4:
+		memcpy(&u, a, 4);
+		memcpy(&v, b, 4);
+		return (u ^ v) == 0;
+	default: {
+		uint8_t c = 0;
+
+		for (unsigned int i = 0; i < n; i++)
+			c |= a[i] ^ b[i];
+		return c == 0;
+	}
+	}
 }
 
 #endif
