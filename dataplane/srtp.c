@@ -38,6 +38,7 @@ struct pkt {
 	uint8_t rtcp;
 	uint8_t encrypted; /* SRTP with a ciphering suite, or SRTCP with E set */
 	uint8_t retried;   /* unprotect: tried again with the previous key */
+	uint8_t aead;      /* suites[keys->suite].aead, read once */
 };
 
 /* ---- small pieces ---- */
@@ -69,7 +70,7 @@ build_iv(uint8_t *iv, const struct pkt *p)
 	memcpy(&w1, k->salt + 8, 8);
 	w0 = __builtin_bswap64(w0);
 	w1 = __builtin_bswap64(w1);
-	if (suites[p->keys->suite].aead) {
+	if (p->aead) {
 		/* 00 00 | SSRC(2..5) | index48(6..11) */
 		w0 ^= (uint64_t)p->ssrc << 16 ^ (p->index >> 32);
 		w1 ^= (p->index & 0xffffffffull) << 32;
@@ -255,6 +256,7 @@ unprotect_prepare(struct worker *w, struct burst *b, unsigned int i, struct pkt 
 	mki_len = keys->mki_len;
 	tag_len = p->rtcp ? s->rtcp_tag_len : s->rtp_tag_len;
 	p->tag_len = (uint8_t)tag_len;
+	p->aead = s->aead;
 
 	if (!p->rtcp) {
 		if (unlikely(len < RTP_HDR_LEN + tag_len + mki_len))
@@ -265,7 +267,7 @@ unprotect_prepare(struct worker *w, struct burst *b, unsigned int i, struct pkt 
 		if (unlikely(h == 0))
 			return DROP_RTP_HEADER_LEN;
 		/* HMAC: ... payload | MKI | tag. GCM: ... payload | tag | MKI. */
-		mki_off = s->aead ? len - mki_len : len - tag_len - mki_len;
+		mki_off = len - mki_len - (s->aead ? 0 : tag_len);
 		p->tag_off = (uint16_t)(s->aead ? len - mki_len - tag_len : len - tag_len);
 		p->ssrc = rtp_ssrc(p->msg);
 		p->enc_off = (uint16_t)h;
@@ -338,7 +340,7 @@ unprotect_verified(const struct crypto_worker *cw, unsigned int i, const struct 
 {
 	const uint8_t *rx;
 
-	if (suites[p->keys->suite].aead && !(p->rtcp && !p->encrypted))
+	if (p->aead && !(p->rtcp && !p->encrypted))
 		rx = p->msg + p->tag_off;
 	else
 		rx = cw->rx_tag[i];
@@ -372,7 +374,7 @@ unprotect_commit(struct worker *w, unsigned int i, struct pkt *p)
 	h->cnt.packets++;
 	h->cnt.bytes += p->out_len;
 
-	if (!suites[p->keys->suite].aead && p->encrypted && p->enc_len > 0) {
+	if (!p->aead && p->encrypted && p->enc_len > 0) {
 		build_iv(w->crypto.iv[i], p);
 		crypto_ctr_add(&w->crypto, pkt_key(p), suites[p->keys->suite].key_len,
 			       p->msg + p->enc_off, p->enc_len, w->crypto.iv[i]);
@@ -410,8 +412,8 @@ srtp_unprotect_burst(struct worker *w, struct burst *b)
 {
 	struct crypto_worker *cw = &w->crypto;
 	struct pkt pk[BURST_MAX];
-	uint16_t retry[BURST_MAX];
-	unsigned int n_retry = 0, done = 0;
+	uint16_t live[BURST_MAX], retry[BURST_MAX];
+	unsigned int n_live = 0, n_retry = 0, done = 0;
 
 	crypto_burst_reset(cw);
 	for (unsigned int i = 0; i < b->n; i++) {
@@ -422,20 +424,27 @@ srtp_unprotect_burst(struct worker *w, struct burst *b)
 		r = unprotect_prepare(w, b, i, &pk[i]);
 		if (unlikely(r != DROP_NONE))
 			drop(b, i, pk[i].half, r);
+		else
+			live[n_live++] = (uint16_t)i;
 	}
 	crypto_hmac_run(cw, 0);
 	crypto_gcm_run(cw);
 
-	for (unsigned int i = 0; i < b->n; i++) {
-		if (b->unprotect[i] == NULL || b->verdict[i] != V_FWD)
-			continue;
+	for (unsigned int k = 0; k < n_live; k++) {
+		unsigned int i = live[k];
+
 		if (unlikely(!unprotect_verified(cw, i, &pk[i]))) {
 			retry[n_retry++] = (uint16_t)i;
 			continue;
 		}
 		enum drop_reason r = unprotect_commit(w, i, &pk[i]);
-		if (unlikely(r != DROP_NONE))
+		if (unlikely(r != DROP_NONE)) {
 			drop(b, i, pk[i].half, r);
+			continue;
+		}
+		/* CTR decryption (queued by commit) does not read the length. */
+		set_msg_len(b, i, pk[i].out_len);
+		done++;
 	}
 
 	if (unlikely(n_retry > 0)) {
@@ -460,18 +469,16 @@ srtp_unprotect_burst(struct worker *w, struct burst *b)
 
 			if (unprotect_verified(cw, i, &pk[i]))
 				r = unprotect_commit(w, i, &pk[i]);
-			if (r != DROP_NONE)
+			if (r != DROP_NONE) {
 				drop(b, i, pk[i].half, r);
+				continue;
+			}
+			set_msg_len(b, i, pk[i].out_len);
+			done++;
 		}
 	}
 
 	crypto_ctr_run(cw);
-	for (unsigned int i = 0; i < b->n; i++) {
-		if (b->unprotect[i] == NULL || b->verdict[i] != V_FWD)
-			continue;
-		set_msg_len(b, i, pk[i].out_len);
-		done++;
-	}
 	w->stats.srtp_unprotected += done;
 	return (uint16_t)done;
 }
@@ -501,6 +508,7 @@ protect_prepare(struct worker *w, struct burst *b, unsigned int i, struct pkt *p
 	p->keys = keys;
 	p->tag_len = p->rtcp ? s->rtcp_tag_len : s->rtp_tag_len;
 	p->encrypted = s->encrypts;
+	p->aead = s->aead;
 
 	if (!p->rtcp) {
 		if (unlikely(len < RTP_HDR_LEN))
@@ -632,7 +640,7 @@ srtp_protect_burst(struct worker *w, struct burst *b)
 		if (b->protect[i] == NULL || b->verdict[i] != V_FWD)
 			continue;
 		k = p->keys;
-		if (suites[k->suite].aead) {
+		if (p->aead) {
 			if (k->mki_len)
 				memcpy(p->msg + p->out_len - k->mki_len, k->mki, k->mki_len);
 		} else {
