@@ -148,8 +148,27 @@ crypto_keys_expand(IMB_MGR *mgr, enum suite suite, const struct session_keys *ra
 }
 
 #ifdef SRTPFWD_CRYPTO_CHECK
-#define SUBMIT_HASH IMB_SUBMIT_HASH_BURST
-#define SUBMIT_CIPHER IMB_SUBMIT_CIPHER_BURST
+/* Debug builds (-Dcrypto_check=true): ipsec-mb validates every job, and a
+ * refused submission stops the process with its reason. Never in release:
+ * the dataplane does not print. */
+#include <stdio.h>
+#include <stdlib.h>
+
+static unsigned int
+checked(IMB_MGR *mgr, unsigned int done, unsigned int n, const char *what)
+{
+	int err = imb_get_errno(mgr);
+
+	if (done != n || err != 0) {
+		fprintf(stderr, "crypto_check: %s: %u of %u jobs done: %s\n", what, done, n,
+			imb_get_strerror(err));
+		abort();
+	}
+	return done;
+}
+#define SUBMIT_HASH(m, j, n, h) checked(m, IMB_SUBMIT_HASH_BURST(m, j, n, h), n, "hash burst")
+#define SUBMIT_CIPHER(m, j, n, c, d, k)                                                           \
+	checked(m, IMB_SUBMIT_CIPHER_BURST(m, j, n, c, d, k), n, "cipher burst")
 #define SUBMIT_BURST IMB_SUBMIT_BURST
 #else
 #define SUBMIT_HASH IMB_SUBMIT_HASH_BURST_NOCHECK
@@ -184,6 +203,10 @@ crypto_gcm_run(struct crypto_worker *cw)
 		return;
 	/* Submitting fewer jobs than obtained is fine: the rest stay free. */
 	done = SUBMIT_BURST(cw->mgr, n, cw->gcm);
+#ifdef SRTPFWD_CRYPTO_CHECK
+	if (imb_get_errno(cw->mgr) != 0)
+		checked(cw->mgr, 0, n, "GCM burst");
+#endif
 	while (done < n) {
 		IMB_JOB *completed[BURST_MAX];
 		unsigned int f = IMB_FLUSH_BURST(cw->mgr, n - done, completed);

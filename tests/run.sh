@@ -24,8 +24,9 @@ build() { # dir, meson options...
 
 echo "== build (release)"
 build build || failed_build=$((failed_build + 1))
-echo "== build (ASan + UBSan)"
-build build-asan --buildtype=debugoptimized -Db_sanitize=address,undefined -Dbench=false ||
+echo "== build (ASan + UBSan, ipsec-mb checked submits)"
+build build-asan --buildtype=debugoptimized -Db_sanitize=address,undefined -Dbench=false \
+	-Dcrypto_check=true ||
 	failed_build=$((failed_build + 1))
 
 # UBSan aborts on the first report so a finding fails its test.
