@@ -108,7 +108,8 @@ run_ours(struct ours *o, const struct corpus *c, int protect, uint64_t seq_base)
 			b.protect[i] = protect ? o->dir : NULL;
 		}
 		b.n = BURST;
-		uint16_t n = protect ? srtp_protect_burst(o->w, &b) : srtp_unprotect_burst(o->w, &b);
+		uint16_t n =
+			protect ? srtp_protect_burst(o->w, &b) : srtp_unprotect_burst(o->w, &b);
 		if (n != BURST)
 			die("srtpfwd burst lost packets");
 	}
@@ -133,8 +134,8 @@ run_libsrtp(srtp_t ctx, const struct corpus *c, int protect, uint64_t seq_base)
 			buf[2] = (uint8_t)(seq >> 8);
 			buf[3] = (uint8_t)seq;
 		}
-		srtp_err_status_t e = protect ? srtp_protect(ctx, buf, &len)
-					      : srtp_unprotect(ctx, buf, &len);
+		srtp_err_status_t e =
+			protect ? srtp_protect(ctx, buf, &len) : srtp_unprotect(ctx, buf, &len);
 		if (e != srtp_err_status_ok)
 			die("libsrtp2 refused a packet");
 	}
@@ -196,8 +197,7 @@ run_raw(struct ours *o, const struct corpus *c, int protect)
 			} else if (protect) {
 				if (si->encrypts)
 					IMB_SUBMIT_CIPHER_BURST_NOCHECK(
-						mgr, cjobs, BURST, IMB_CIPHER_CNTR,
-						IMB_DIR_ENCRYPT,
+						mgr, cjobs, BURST, IMB_CIPHER_CNTR, IMB_DIR_ENCRYPT,
 						si->key_len == 32 ? IMB_KEY_256_BYTES
 								  : IMB_KEY_128_BYTES);
 				IMB_SUBMIT_HASH_BURST_NOCHECK(mgr, hjobs, BURST,
@@ -207,8 +207,7 @@ run_raw(struct ours *o, const struct corpus *c, int protect)
 							      IMB_AUTH_HMAC_SHA_1);
 				if (si->encrypts)
 					IMB_SUBMIT_CIPHER_BURST_NOCHECK(
-						mgr, cjobs, BURST, IMB_CIPHER_CNTR,
-						IMB_DIR_ENCRYPT,
+						mgr, cjobs, BURST, IMB_CIPHER_CNTR, IMB_DIR_ENCRYPT,
 						si->key_len == 32 ? IMB_KEY_256_BYTES
 								  : IMB_KEY_128_BYTES);
 			}
@@ -332,15 +331,9 @@ main(int argc, char **argv)
 			CASE_NS = 30 * 1000 * 1000;
 			MIN_PASSES = 2;
 			break;
-		case 's':
-			only_suite = optarg;
-			break;
-		case 'z':
-			only_size = (unsigned int)atoi(optarg);
-			break;
-		case 'i':
-			impl = optarg;
-			break;
+		case 's': only_suite = optarg; break;
+		case 'z': only_size = (unsigned int)atoi(optarg); break;
+		case 'i': impl = optarg; break;
 		default:
 			fprintf(stderr, "usage: crypto_bench [--quick] [--suite NAME] [--size N] "
 					"[--impl srtpfwd|libsrtp2|ipsecmb]\n");
@@ -360,8 +353,8 @@ main(int argc, char **argv)
 	       BURST, NPKT, CASE_NS / 1e6);
 	printf("ipsec-mb %s (%s code path), %s\n\n", imb_get_version_str(), o.w->crypto.arch,
 	       srtp_get_version_string());
-	printf("%-24s %5s %-9s %12s %12s %12s %8s %8s %8s\n", "suite", "size", "op",
-	       "srtpfwd pps", "libsrtp2 pps", "ipsec-mb pps", "vs lib", "vs raw", "cyc/pkt");
+	printf("%-24s %5s %-9s %12s %12s %12s %8s %8s %8s\n", "suite", "size", "op", "srtpfwd pps",
+	       "libsrtp2 pps", "ipsec-mb pps", "vs lib", "vs raw", "cyc/pkt");
 
 	char lines[SUITE_MAX * 6][256];
 	unsigned int nlines = 0;
@@ -385,8 +378,8 @@ main(int argc, char **argv)
 				const char *op = protect ? "protect" : "unprotect";
 
 				printf("%-24s %5u %-9s %12.0f %12.0f %12.0f %7.2fx %7.2f %8.0f\n",
-				       suites[s].name, sizes[z], op, po, pl, pr, pl > 0 ? po / pl : 0,
-				       pr > 0 ? po / pr : 0, cyc);
+				       suites[s].name, sizes[z], op, po, pl, pr,
+				       pl > 0 ? po / pl : 0, pr > 0 ? po / pr : 0, cyc);
 				fflush(stdout);
 				snprintf(lines[nlines++], sizeof(lines[0]),
 					 "crypto suite=%s size=%u op=%s srtpfwd_pps=%.0f "

@@ -42,10 +42,11 @@ suite_demo(struct worker *w, enum suite s, struct tally *t)
 		b.n = BURST;
 		for (unsigned int i = 0; i < BURST; i++) {
 			uint16_t seq = (uint16_t)(65000 + round * BURST + i); /* crosses the wrap */
-			unsigned int payload = (i & 1) ? 160 : 88;         /* G.711 172 B, Opus 100 B */
-			unsigned int n = rtcp ? build_rtcp(plain[i], 0xd3e0 + s, 20 + 4 * (i % 8), i)
-					      : build_rtp(plain[i], 0xd3e0 + s, seq, seq * 160u,
-							  payload, 0, -1, 0);
+			unsigned int payload = (i & 1) ? 160 : 88; /* G.711 172 B, Opus 100 B */
+			unsigned int n =
+				rtcp ? build_rtcp(plain[i], 0xd3e0 + s, 20 + 4 * (i % 8), i)
+				     : build_rtp(plain[i], 0xd3e0 + s, seq, seq * 160u, payload, 0,
+						 -1, 0);
 
 			test_mbuf_set(&mb[i], plain[i], n);
 			b.pkts[i] = &mb[i].m;

@@ -4,9 +4,8 @@
 #include "kdf.h"
 
 void
-kdf_prf(IMB_MGR *mgr, const uint8_t *master_key, unsigned int key_len,
-	const uint8_t *master_salt, unsigned int salt_len, enum kdf_label label, uint8_t *out,
-	unsigned int len)
+kdf_prf(IMB_MGR *mgr, const uint8_t *master_key, unsigned int key_len, const uint8_t *master_salt,
+	unsigned int salt_len, enum kdf_label label, uint8_t *out, unsigned int len)
 {
 	uint8_t iv[16] = {0};
 
@@ -18,18 +17,18 @@ kdf_prf(IMB_MGR *mgr, const uint8_t *master_key, unsigned int key_len,
 }
 
 void
-kdf_derive(IMB_MGR *mgr, enum suite suite, const uint8_t *master_key,
-	   const uint8_t *master_salt, struct session_keys *out)
+kdf_derive(IMB_MGR *mgr, enum suite suite, const uint8_t *master_key, const uint8_t *master_salt,
+	   struct session_keys *out)
 {
 	const struct suite_info *s = &suites[suite];
 
 	memset(out, 0, sizeof(*out));
 	kdf_prf(mgr, master_key, s->key_len, master_salt, s->salt_len, KDF_RTP_ENC, out->rtp_key,
 		s->key_len);
-	kdf_prf(mgr, master_key, s->key_len, master_salt, s->salt_len, KDF_RTP_SALT,
-		out->rtp_salt, s->salt_len);
-	kdf_prf(mgr, master_key, s->key_len, master_salt, s->salt_len, KDF_RTCP_ENC,
-		out->rtcp_key, s->key_len);
+	kdf_prf(mgr, master_key, s->key_len, master_salt, s->salt_len, KDF_RTP_SALT, out->rtp_salt,
+		s->salt_len);
+	kdf_prf(mgr, master_key, s->key_len, master_salt, s->salt_len, KDF_RTCP_ENC, out->rtcp_key,
+		s->key_len);
 	kdf_prf(mgr, master_key, s->key_len, master_salt, s->salt_len, KDF_RTCP_SALT,
 		out->rtcp_salt, s->salt_len);
 	if (!s->aead) {

@@ -23,8 +23,8 @@ enum kdf_label {
  * @param master_salt 14 bytes, or 12 (GCM) zero-padded on the right.
  */
 void kdf_prf(IMB_MGR *mgr, const uint8_t *master_key, unsigned int key_len,
-	     const uint8_t *master_salt, unsigned int salt_len, enum kdf_label label,
-	     uint8_t *out, unsigned int len);
+	     const uint8_t *master_salt, unsigned int salt_len, enum kdf_label label, uint8_t *out,
+	     unsigned int len);
 
 /** Derive all six session keys a suite uses into @p out (zeroes the rest). */
 void kdf_derive(IMB_MGR *mgr, enum suite suite, const uint8_t *master_key,

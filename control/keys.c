@@ -7,9 +7,8 @@
 #include "keys.h"
 
 struct srtp_keys *
-keys_create(IMB_MGR *mgr, enum suite suite, const uint8_t *key, size_t key_len,
-	    const uint8_t *salt, size_t salt_len, const uint8_t *mki, size_t mki_len, char *err,
-	    size_t err_len)
+keys_create(IMB_MGR *mgr, enum suite suite, const uint8_t *key, size_t key_len, const uint8_t *salt,
+	    size_t salt_len, const uint8_t *mki, size_t mki_len, char *err, size_t err_len)
 {
 	struct session_keys raw;
 	struct srtp_keys *k;
@@ -21,8 +20,9 @@ keys_create(IMB_MGR *mgr, enum suite suite, const uint8_t *key, size_t key_len,
 	}
 	s = &suites[suite];
 	if (key_len != s->key_len || salt_len != s->salt_len) {
-		snprintf(err, err_len, "suite %s needs a %u-byte key and a %u-byte salt, got %zu+%zu",
-			 s->name, s->key_len, s->salt_len, key_len, salt_len);
+		snprintf(err, err_len,
+			 "suite %s needs a %u-byte key and a %u-byte salt, got %zu+%zu", s->name,
+			 s->key_len, s->salt_len, key_len, salt_len);
 		return NULL;
 	}
 	if (mki_len > SRTP_MKI_MAX) {

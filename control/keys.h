@@ -16,9 +16,9 @@
  * @param err on failure, a message naming what is wrong (never key bytes).
  * @return a new key object (free with keys_destroy), or NULL with @p err set.
  */
-struct srtp_keys *keys_create(IMB_MGR *mgr, enum suite suite, const uint8_t *key,
-			      size_t key_len, const uint8_t *salt, size_t salt_len,
-			      const uint8_t *mki, size_t mki_len, char *err, size_t err_len);
+struct srtp_keys *keys_create(IMB_MGR *mgr, enum suite suite, const uint8_t *key, size_t key_len,
+			      const uint8_t *salt, size_t salt_len, const uint8_t *mki,
+			      size_t mki_len, char *err, size_t err_len);
 
 /** Zero and free a key object. NULL is ignored. Call only after RCU. */
 void keys_destroy(const struct srtp_keys *k);

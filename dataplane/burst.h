@@ -19,8 +19,8 @@ struct srtp_dir;
 
 enum verdict {
 	V_FWD = 0, /* keep going; sent by tx */
-	V_PUNT,    /* hand to the control thread */
-	V_DROP,    /* counted under reason[] and freed by tx */
+	V_PUNT, /* hand to the control thread */
+	V_DROP, /* counted under reason[] and freed by tx */
 };
 
 enum msg_kind {
@@ -37,11 +37,11 @@ struct burst {
 	 * mbuf's lengths when they add or strip a tag. */
 	uint16_t msg_off[BURST_MAX];
 	uint16_t msg_len[BURST_MAX];
-	uint8_t kind[BURST_MAX];         /* enum msg_kind */
+	uint8_t kind[BURST_MAX]; /* enum msg_kind */
 	struct srtp_dir *unprotect[BURST_MAX]; /* inbound context, or NULL: no SRTP in */
-	struct srtp_dir *protect[BURST_MAX];   /* outbound context, or NULL: no SRTP out */
-	uint8_t verdict[BURST_MAX];      /* enum verdict */
-	uint8_t reason[BURST_MAX];       /* enum drop_reason when V_DROP */
+	struct srtp_dir *protect[BURST_MAX]; /* outbound context, or NULL: no SRTP out */
+	uint8_t verdict[BURST_MAX]; /* enum verdict */
+	uint8_t reason[BURST_MAX]; /* enum drop_reason when V_DROP */
 };
 
 static inline void

@@ -167,7 +167,7 @@ checked(IMB_MGR *mgr, unsigned int done, unsigned int n, const char *what)
 	return done;
 }
 #define SUBMIT_HASH(m, j, n, h) checked(m, IMB_SUBMIT_HASH_BURST(m, j, n, h), n, "hash burst")
-#define SUBMIT_CIPHER(m, j, n, c, d, k)                                                           \
+#define SUBMIT_CIPHER(m, j, n, c, d, k)                                                            \
 	checked(m, IMB_SUBMIT_CIPHER_BURST(m, j, n, c, d, k), n, "cipher burst")
 #define SUBMIT_BURST IMB_SUBMIT_BURST
 #else

@@ -35,13 +35,13 @@ enum suite {
 };
 
 struct suite_info {
-	const char *name;     /* RFC 4568 / RFC 7714 name, as in SDP a=crypto */
-	uint8_t key_len;      /* master and session key: 16 or 32 */
-	uint8_t salt_len;     /* master and session salt: 14, or 12 for GCM */
-	uint8_t rtp_tag_len;  /* SRTP tag: 10, 4, or 16 (GCM) */
+	const char *name; /* RFC 4568 / RFC 7714 name, as in SDP a=crypto */
+	uint8_t key_len; /* master and session key: 16 or 32 */
+	uint8_t salt_len; /* master and session salt: 14, or 12 for GCM */
+	uint8_t rtp_tag_len; /* SRTP tag: 10, 4, or 16 (GCM) */
 	uint8_t rtcp_tag_len; /* SRTCP tag: 10 even for _32 suites (RFC 4568 §6.2), 16 GCM */
-	bool aead;            /* AES-GCM: tag is GCM's, no HMAC, no ROC trailer */
-	bool encrypts;        /* false only for NULL_HMAC_SHA1_80 */
+	bool aead; /* AES-GCM: tag is GCM's, no HMAC, no ROC trailer */
+	bool encrypts; /* false only for NULL_HMAC_SHA1_80 */
 };
 
 extern const struct suite_info suites[SUITE_MAX];
@@ -72,7 +72,7 @@ struct session_keys {
 struct crypto_key {
 	union {
 		uint8_t aes_enc[16 * 15] __attribute__((aligned(16))); /* AES-CM schedule */
-		struct gcm_key_data gcm;                               /* AES-GCM */
+		struct gcm_key_data gcm; /* AES-GCM */
 	} k;
 	uint8_t ipad[32] __attribute__((aligned(16))); /* SHA1 state of key ^ 0x36.. */
 	uint8_t opad[32] __attribute__((aligned(16))); /* SHA1 state of key ^ 0x5c.. */
@@ -94,7 +94,7 @@ struct crypto_worker {
 	IMB_MGR *mgr;
 	unsigned int n_hmac;
 	unsigned int n_ctr[2]; /* [0] AES-128, [1] AES-256 */
-	unsigned int n_gcm;   /* GCM jobs filled, not yet submitted */
+	unsigned int n_gcm; /* GCM jobs filled, not yet submitted */
 	unsigned int gcm_got; /* job pointers obtained from the manager */
 	IMB_JOB hmac[2 * BURST_MAX]; /* room for a retry pass with previous keys */
 	IMB_JOB ctr[2][BURST_MAX];
@@ -103,9 +103,9 @@ struct crypto_worker {
 	IMB_JOB *gcm[BURST_MAX];
 	/* Per-packet scratch, indexed by burst position. */
 	uint8_t iv[BURST_MAX][16] __attribute__((aligned(16)));
-	uint8_t tag[BURST_MAX][GCM_TAG_LEN];  /* computed tag */
+	uint8_t tag[BURST_MAX][GCM_TAG_LEN]; /* computed tag */
 	uint8_t rx_tag[BURST_MAX][GCM_TAG_LEN]; /* received tag, saved before ROC overwrites it */
-	uint8_t aad[BURST_MAX][16];           /* SRTCP GCM: header || E|index */
+	uint8_t aad[BURST_MAX][16]; /* SRTCP GCM: header || E|index */
 	const char *arch; /* "AVX2", "AVX512", ...: what init_mb_mgr_auto picked */
 };
 
@@ -226,8 +226,8 @@ static inline IMB_JOB *
 crypto_gcm_next(struct crypto_worker *cw)
 {
 	if (cw->n_gcm == cw->gcm_got)
-		cw->gcm_got += IMB_GET_NEXT_BURST(cw->mgr, BURST_MAX - cw->gcm_got,
-						  &cw->gcm[cw->gcm_got]);
+		cw->gcm_got +=
+			IMB_GET_NEXT_BURST(cw->mgr, BURST_MAX - cw->gcm_got, &cw->gcm[cw->gcm_got]);
 	return cw->gcm[cw->n_gcm++];
 }
 

@@ -20,7 +20,7 @@
 enum replay_result {
 	REPLAY_OK = 0,
 	REPLAY_SEEN, /* inside the window, already received */
-	REPLAY_OLD,  /* older than the window */
+	REPLAY_OLD, /* older than the window */
 };
 
 /**

@@ -32,13 +32,13 @@ struct pkt {
 	uint64_t index; /* 48-bit SRTP index or 31-bit SRTCP index */
 	uint32_t ssrc;
 	uint16_t enc_off, enc_len; /* the (de)crypted region, from msg */
-	uint16_t out_len;          /* message length once done */
-	uint16_t tag_off;          /* unprotect: where the received tag is */
+	uint16_t out_len; /* message length once done */
+	uint16_t tag_off; /* unprotect: where the received tag is */
 	uint8_t tag_len;
 	uint8_t rtcp;
 	uint8_t encrypted; /* SRTP with a ciphering suite, or SRTCP with E set */
-	uint8_t retried;   /* unprotect: tried again with the previous key */
-	uint8_t aead;      /* suites[keys->suite].aead, read once */
+	uint8_t retried; /* unprotect: tried again with the previous key */
+	uint8_t aead; /* suites[keys->suite].aead, read once */
 };
 
 /* ---- small pieces ---- */
@@ -226,8 +226,8 @@ unprotect_queue(struct crypto_worker *cw, unsigned int i, struct pkt *p)
 		 * Phase 1 moved E|index over the saved tag so it is contiguous. */
 		aad_len = p->out_len + 4u;
 	}
-	crypto_fill_gcm_job(crypto_gcm_next(cw), k, s->key_len, 0, p->msg + p->enc_off,
-			    p->enc_len, cw->iv[i], aad, aad_len, cw->tag[i]);
+	crypto_fill_gcm_job(crypto_gcm_next(cw), k, s->key_len, 0, p->msg + p->enc_off, p->enc_len,
+			    cw->iv[i], aad, aad_len, cw->tag[i]);
 }
 
 /* Phase 1 for one packet. @return 0 to go on, or a drop reason. */
@@ -382,27 +382,47 @@ unprotect_commit(struct worker *w, unsigned int i, struct pkt *p)
 	return DROP_NONE;
 }
 
-/* During a re-key overlap (no MKI to tell keys apart) a packet that failed
- * with the current key is tried once with the previous one. GCM has already
- * decrypted in place with the wrong key: running the same key's CTR again
- * restores the ciphertext (the computed tag is ignored). */
+/* A packet whose tag failed gets one more try, in two cases:
+ *  - its SRTP index, estimated in phase 1 from the state before the burst,
+ *    changes once the burst's earlier packets have committed (a new SSRC
+ *    whose first burst crosses SEQ 65535 -> 0: processed one by one, the
+ *    packets after the wrap get ROC 1). Only verified packets commit, so a
+ *    forged packet never moves another packet's estimate.
+ *  - a re-key overlap without MKI: try the previous key.
+ * GCM has already decrypted in place with the wrong key or IV: running the
+ * same key and IV's CTR again restores the ciphertext (tag ignored).
+ * @return true if the packet was requeued. */
 static bool
 unprotect_retry_prepare(struct worker *w, struct burst *b, unsigned int i, struct pkt *p)
 {
-	const struct srtp_keys *prev = __atomic_load_n(&b->unprotect[i]->prev_keys,
-						       __ATOMIC_ACQUIRE);
-	const struct suite_info *s = &suites[p->keys->suite];
+	const struct srtp_keys *prev =
+		__atomic_load_n(&b->unprotect[i]->prev_keys, __ATOMIC_ACQUIRE);
+	const struct srtp_stream *st = stream_find(p->half, p->ssrc);
+	uint64_t index = p->index;
+	bool moved = false;
 
-	if (prev == NULL || p->retried || prev == p->keys || prev->suite != p->keys->suite ||
-	    p->keys->mki_len != 0)
+	if (p->retried)
 		return false;
-	if (s->aead && p->enc_len > 0) {
-		/* The tag is discarded; rx_tag is otherwise unused for GCM. */
-		crypto_fill_gcm_job(crypto_gcm_next(&w->crypto), pkt_key(p), s->key_len, 1,
-				    p->msg + p->enc_off, p->enc_len, w->crypto.iv[i], p->msg, 0,
-				    w->crypto.rx_tag[i]);
+	if (!p->rtcp) {
+		int64_t delta = srtp_index_estimate(st ? st->top : 0, rtp_seq(p->msg), &index);
+
+		moved = index != p->index &&
+			replay_check(st ? st->window : (const uint64_t[2]){0, 0}, delta) ==
+				REPLAY_OK;
 	}
-	p->keys = prev;
+	if (!moved && (prev == NULL || prev == p->keys || prev->suite != p->keys->suite ||
+		       p->keys->mki_len != 0))
+		return false;
+	if (p->aead && p->enc_len > 0) {
+		/* The tag is discarded; rx_tag is otherwise unused for GCM. */
+		crypto_fill_gcm_job(crypto_gcm_next(&w->crypto), pkt_key(p),
+				    suites[p->keys->suite].key_len, 1, p->msg + p->enc_off,
+				    p->enc_len, w->crypto.iv[i], p->msg, 0, w->crypto.rx_tag[i]);
+	}
+	if (moved)
+		p->index = index;
+	else
+		p->keys = prev;
 	p->retried = 1;
 	return true;
 }
@@ -673,7 +693,9 @@ srtp_dir_set_keys(struct srtp_dir *d, const struct srtp_keys *keys, bool keep_pr
 	if (keep_previous && old != NULL && old != keys) {
 		__atomic_store_n(&d->prev_keys, old, __ATOMIC_RELEASE);
 		__atomic_store_n(&d->keys, keys, __ATOMIC_RELEASE);
-		if (old_prev != NULL)
+		/* A re-key rolled back during its overlap reinstalls the
+		 * previous key: it is live again, not retired. */
+		if (old_prev != NULL && old_prev != keys)
 			retire[n++] = old_prev;
 		return n;
 	}

@@ -26,21 +26,21 @@
 
 #define SSRC_SLOTS 4 /* audio, video, RTX, a changed SSRC after hold/transfer */
 
-#define SRTP_KEY_LIFETIME (1ull << 48)  /* RFC 3711 §9.2 */
+#define SRTP_KEY_LIFETIME (1ull << 48) /* RFC 3711 §9.2 */
 #define SRTCP_KEY_LIFETIME (1ull << 31)
 
 /* One SSRC's replay and index state for SRTP or SRTCP. */
 struct srtp_stream {
 	uint32_t ssrc;
 	uint32_t last_used; /* 0: free slot; else a stamp from srtp_half.clock (LRU) */
-	uint64_t top;       /* highest index received (rx) or sent (tx) */
+	uint64_t top; /* highest index received (rx) or sent (tx) */
 	uint64_t window[2]; /* replay bitmap, see replay.h */
 };
 _Static_assert(sizeof(struct srtp_stream) == 32, "four streams fill two cache lines");
 
 struct srtp_counters {
 	uint64_t packets; /* protected, or verified and unprotected */
-	uint64_t bytes;   /* of the plain RTP/RTCP message */
+	uint64_t bytes; /* of the plain RTP/RTCP message */
 	uint64_t auth_fail;
 	uint64_t replay; /* replayed or older than the window */
 	uint64_t dropped; /* every other drop (MKI, length, exhausted, index reuse) */
@@ -51,14 +51,14 @@ struct srtp_counters {
 struct srtp_half {
 	struct srtp_stream streams[SSRC_SLOTS];
 	const struct srtp_keys *counted_keys; /* key whose uses are counted below */
-	uint64_t uses;                        /* packets protected under counted_keys */
+	uint64_t uses; /* packets protected under counted_keys */
 	uint32_t clock;
 	uint32_t reserved;
 	struct srtp_counters cnt;
 } __attribute__((aligned(64)));
 
 struct srtp_dir {
-	const struct srtp_keys *keys;      /* current key; NULL: none installed */
+	const struct srtp_keys *keys; /* current key; NULL: none installed */
 	const struct srtp_keys *prev_keys; /* unprotect only: also accepted during a re-key */
 	struct srtp_half rtp;
 	struct srtp_half rtcp;
@@ -77,8 +77,8 @@ void srtp_dir_init(struct srtp_dir *d);
  * caller retires each through RCU before zeroing it.
  * @return how many entries of @p retire were filled (0..2).
  */
-unsigned int srtp_dir_set_keys(struct srtp_dir *d, const struct srtp_keys *keys,
-			       bool keep_previous, const struct srtp_keys *retire[2]);
+unsigned int srtp_dir_set_keys(struct srtp_dir *d, const struct srtp_keys *keys, bool keep_previous,
+			       const struct srtp_keys *retire[2]);
 /** Stop accepting the previous key. @return it (to retire), or NULL. */
 const struct srtp_keys *srtp_dir_end_overlap(struct srtp_dir *d);
 

@@ -1,17 +1,15 @@
 /* stats.c: names of the drop reasons (see stats.h). */
 #include "stats.h"
 
-static const char *const drop_names[DROP_MAX] = {
-	[DROP_NONE] = "none",
-#define X(name, text) [DROP_##name] = #name,
-	FOREACH_DROP(X)
+static const char *const drop_names[DROP_MAX] = {[DROP_NONE] = "none",
+#define X(name, lower, text) [DROP_##name] = #lower,
+						 FOREACH_DROP(X)
 #undef X
 };
 
-static const char *const drop_texts[DROP_MAX] = {
-	[DROP_NONE] = "not dropped",
-#define X(name, text) [DROP_##name] = text,
-	FOREACH_DROP(X)
+static const char *const drop_texts[DROP_MAX] = {[DROP_NONE] = "not dropped",
+#define X(name, lower, text) [DROP_##name] = text,
+						 FOREACH_DROP(X)
 #undef X
 };
 

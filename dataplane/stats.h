@@ -10,23 +10,28 @@
 
 #include <stdint.h>
 
-/* Why a packet was dropped. Named for what happened, not where. */
+/* Why a packet was dropped. Named for what happened, not where.
+ * X(ENUM_SUFFIX, counter_name, description) */
 #define FOREACH_DROP(X)                                                                            \
-	X(RTP_VERSION, "RTP/RTCP version is not 2")                                                \
-	X(RTP_HEADER_LEN, "RTP CSRC list or header extension runs past the packet")               \
-	X(SRTP_TOO_SHORT, "too short to hold the header, tag, MKI and SRTCP index")                \
-	X(SRTP_NO_KEY, "the direction has no key installed")                                      \
-	X(SRTP_MKI, "MKI matches no installed key")                                               \
-	X(SRTP_AUTH, "authentication tag did not verify")                                          \
-	X(SRTP_REPLAY, "index already received (replay)")                                         \
-	X(SRTP_REPLAY_OLD, "index older than the replay window")                                  \
-	X(SRTP_INDEX_REUSE, "protect refused: index already sent under this key")                 \
-	X(SRTP_KEY_EXHAUSTED, "key lifetime reached (2^48 SRTP / 2^31 SRTCP packets)")            \
-	X(NO_TAILROOM, "no room in the buffer for the tag and MKI")
+	X(RTP_VERSION, rtp_version, "RTP/RTCP version is not 2")                                   \
+	X(RTP_HEADER_LEN, rtp_header_len,                                                          \
+	  "RTP CSRC list or header extension runs past the packet")                                \
+	X(SRTP_TOO_SHORT, srtp_too_short,                                                          \
+	  "too short to hold the header, tag, MKI and SRTCP index")                                \
+	X(SRTP_NO_KEY, srtp_no_key, "the direction has no key installed")                          \
+	X(SRTP_MKI, srtp_mki, "MKI matches no installed key")                                      \
+	X(SRTP_AUTH, srtp_auth, "authentication tag did not verify")                               \
+	X(SRTP_REPLAY, srtp_replay, "index already received (replay)")                             \
+	X(SRTP_REPLAY_OLD, srtp_replay_old, "index older than the replay window")                  \
+	X(SRTP_INDEX_REUSE, srtp_index_reuse,                                                      \
+	  "protect refused: index already sent under this key")                                    \
+	X(SRTP_KEY_EXHAUSTED, srtp_key_exhausted,                                                  \
+	  "key lifetime reached (2^48 SRTP / 2^31 SRTCP packets)")                                 \
+	X(NO_TAILROOM, no_tailroom, "no room in the buffer for the tag and MKI")
 
 enum drop_reason {
 	DROP_NONE = 0,
-#define X(name, text) DROP_##name,
+#define X(name, lower, text) DROP_##name,
 	FOREACH_DROP(X)
 #undef X
 		DROP_MAX

@@ -98,8 +98,8 @@ ref_create_ssrc(enum suite s, const uint8_t *key, const uint8_t *salt, int inbou
 }
 
 static inline srtp_t
-ref_create(enum suite s, const uint8_t *key, const uint8_t *salt, int inbound,
-	   const uint8_t *mki, unsigned int mki_len)
+ref_create(enum suite s, const uint8_t *key, const uint8_t *salt, int inbound, const uint8_t *mki,
+	   unsigned int mki_len)
 {
 	return ref_create_ssrc(s, key, salt, inbound, mki, mki_len, 0);
 }

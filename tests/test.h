@@ -20,7 +20,7 @@ static unsigned long test_checks;
 		test_checks++;                                                                     \
 		if (!(cond)) {                                                                     \
 			test_failed_checks++;                                                      \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);  \
+			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);   \
 		}                                                                                  \
 	} while (0)
 
@@ -30,7 +30,7 @@ static unsigned long test_checks;
 		test_checks++;                                                                     \
 		if (_a != _b) {                                                                    \
 			test_failed_checks++;                                                      \
-			fprintf(stderr, "%s:%d: %s == %s failed: %lld != %lld\n", __FILE__,       \
+			fprintf(stderr, "%s:%d: %s == %s failed: %lld != %lld\n", __FILE__,        \
 				__LINE__, #a, #b, _a, _b);                                         \
 		}                                                                                  \
 	} while (0)

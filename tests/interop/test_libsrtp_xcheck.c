@@ -36,7 +36,7 @@ struct pair {
 	enum suite s;
 	struct srtp_keys *keys;
 	struct srtp_dir *tx, *rx; /* ours: protect, unprotect */
-	srtp_t ref_tx, ref_rx;    /* libsrtp: protect, unprotect */
+	srtp_t ref_tx, ref_rx; /* libsrtp: protect, unprotect */
 	unsigned int mki_len;
 };
 
@@ -111,9 +111,11 @@ roundtrip(struct pair *p, int rtcp, const uint8_t *plain, unsigned int plain_len
 		CHECK(!"protect output differs from libsrtp");
 		fprintf(stderr, "  suite %s rtcp %d len %u mki %u\n", suites[p->s].name, rtcp,
 			plain_len, p->mki_len);
-		for (int k = 0; k < ref_len; k++) fprintf(stderr, "%02x", ref[k]);
+		for (int k = 0; k < ref_len; k++)
+			fprintf(stderr, "%02x", ref[k]);
 		fprintf(stderr, "\n");
-		for (unsigned k = 0; k < ours_len; k++) fprintf(stderr, "%02x", ours[k]);
+		for (unsigned k = 0; k < ours_len; k++)
+			fprintf(stderr, "%02x", ours[k]);
 		fprintf(stderr, "\n");
 		return;
 	}
@@ -150,8 +152,8 @@ TEST(rtp_shapes_every_suite)
 			pair_open(&p, (enum suite)s, (uint8_t)(s + 1), with_mki ? mki4 : NULL,
 				  with_mki ? 4 : 0);
 			for (unsigned int len = 0; len <= 1400; len += (len < 64 ? 1 : 37)) {
-				unsigned int n = build_rtp(pkt, 0x11223344, seq++, len * 160, len,
-							   0, -1, 0);
+				unsigned int n =
+					build_rtp(pkt, 0x11223344, seq++, len * 160, len, 0, -1, 0);
 				roundtrip(&p, 0, pkt, n);
 			}
 			for (unsigned int cc = 0; cc <= 15; cc++) {
@@ -211,8 +213,8 @@ TEST(stream_roc_wrap_loss_reorder_replay)
 		pair_open(&p, (enum suite)s, (uint8_t)(s + 77), NULL, 0);
 		/* Sender: both implementations, in order; outputs must match. */
 		for (unsigned int k = 0; k < N; k++) {
-			unsigned int n = build_rtp(pkt, 0xcafebabe, (uint16_t)(64000 + k), k, 20,
-						   0, -1, 0);
+			unsigned int n =
+				build_rtp(pkt, 0xcafebabe, (uint16_t)(64000 + k), k, 20, 0, -1, 0);
 			unsigned int ol = n;
 			int rl = (int)n;
 			uint8_t ref[128];
@@ -315,7 +317,8 @@ TEST(every_bit_flip_refused)
 				memcpy(a, prot, pl);
 				a[bit / 8] ^= (uint8_t)(1u << (bit % 8));
 				rl = (int)pl;
-				CHECK(ref_unprotect(p.ref_rx, 0, rtcp, a, &rl) != srtp_err_status_ok);
+				CHECK(ref_unprotect(p.ref_rx, 0, rtcp, a, &rl) !=
+				      srtp_err_status_ok);
 			}
 			memcpy(a, prot, pl);
 			al = pl;
@@ -352,7 +355,8 @@ TEST(every_truncation_refused)
 				CHECK(ours == DROP_SRTP_TOO_SHORT || ours == DROP_SRTP_AUTH ||
 				      ours == DROP_RTP_HEADER_LEN);
 				memcpy(a, prot, cut);
-				CHECK(ref_unprotect(p.ref_rx, 0, rtcp, a, &rl) != srtp_err_status_ok);
+				CHECK(ref_unprotect(p.ref_rx, 0, rtcp, a, &rl) !=
+				      srtp_err_status_ok);
 			}
 			pair_close(&p);
 		}
@@ -371,7 +375,8 @@ TEST(wrong_key_refused)
 		pair_open(&good, (enum suite)s, 1, NULL, 0);
 		pair_open(&other, (enum suite)s, 2, NULL, 0);
 		for (int rtcp = 0; rtcp < 2; rtcp++) {
-			n = rtcp ? build_rtcp(pkt, 9, 24, 1) : build_rtp(pkt, 9, 1, 1, 80, 0, -1, 0);
+			n = rtcp ? build_rtcp(pkt, 9, 24, 1)
+				 : build_rtp(pkt, 9, 1, 1, 80, 0, -1, 0);
 			rl = (int)n;
 			REQUIRE(ref_protect(&other, rtcp, pkt, &rl) == srtp_err_status_ok);
 			l = (unsigned int)rl;
