@@ -23,15 +23,26 @@ enum verdict {
 	V_DROP, /* counted under reason[] and freed by tx */
 };
 
+/* What a UDP datagram carries, by its first byte (RFC 7983 §7) and, for
+ * RTP/RTCP, its second (RFC 5761 §4). */
 enum msg_kind {
 	MSG_RTP = 0,
 	MSG_RTCP,
-	MSG_OTHER, /* STUN, DTLS, ZRTP, ...: never touched by SRTP */
+	MSG_OTHER, /* never touched by SRTP; parse sets it for what follows */
+	MSG_STUN,  /* 0..3: STUN (ICE) */
+	MSG_ZRTP,  /* 16..19 */
+	MSG_DTLS,  /* 20..63: DTLS (DTLS-SRTP key exchange) */
 };
 
 struct burst {
 	uint16_t n;
+	uint16_t port; /* the port the burst was received on */
 	struct rte_mbuf *pkts[BURST_MAX];
+	/* Filled by parse: where the IP header is, which version, the VLAN
+	 * the frame came on (0: untagged). */
+	uint16_t l3_off[BURST_MAX];
+	uint8_t ip6[BURST_MAX];
+	uint16_t vlan[BURST_MAX];
 	/* Where the RTP/RTCP message (the UDP payload) sits in the mbuf's
 	 * data, and how long it is. The SRTP stages update msg_len and the
 	 * mbuf's lengths when they add or strip a tag. */
