@@ -29,9 +29,9 @@ enum msg_kind {
 	MSG_RTP = 0,
 	MSG_RTCP,
 	MSG_OTHER, /* never touched by SRTP; parse sets it for what follows */
-	MSG_STUN,  /* 0..3: STUN (ICE) */
-	MSG_ZRTP,  /* 16..19 */
-	MSG_DTLS,  /* 20..63: DTLS (DTLS-SRTP key exchange) */
+	MSG_STUN, /* 0..3: STUN (ICE) */
+	MSG_ZRTP, /* 16..19 */
+	MSG_DTLS, /* 20..63: DTLS (DTLS-SRTP key exchange) */
 };
 
 struct burst {

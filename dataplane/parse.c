@@ -156,8 +156,9 @@ parse_one(const struct parse_opts *o, struct burst *b, unsigned int i, int *punt
 		if (ip->proto != IPPROTO_UDP_) {
 			/* ICMPv6 (ND, echo) and extension headers: control. */
 			if (ip->proto == IPPROTO_ICMPV6_ || ip->proto == 0 || ip->proto == 43 ||
-			    ip->proto == 44 || ip->proto == 60 || ip->proto == 51 || ip->proto == 50 ||
-			    ip->proto == 135 || ip->proto == 139 || ip->proto == 140) {
+			    ip->proto == 44 || ip->proto == 60 || ip->proto == 51 ||
+			    ip->proto == 50 || ip->proto == 135 || ip->proto == 139 ||
+			    ip->proto == 140) {
 				*punt = 1;
 				return DROP_NONE;
 			}

@@ -13,20 +13,20 @@
 /* Why a packet was dropped. Named for what happened, not where.
  * X(ENUM_SUFFIX, counter_name, description) */
 #define FOREACH_DROP(X)                                                                            \
-	X(ETH_SHORT, eth_short, "frame shorter than its Ethernet/802.1Q header")                  \
-	X(ETHERTYPE, ethertype, "neither IPv4, IPv6 nor ARP (or stacked VLAN tags)")              \
-	X(IP_VERSION, ip_version, "IP version field disagrees with the Ethertype")                \
-	X(IPV4_HDR_LEN, ipv4_hdr_len, "IPv4 header or total length inconsistent with the frame")  \
-	X(IPV4_OPTIONS, ipv4_options, "IPv4 options present (never on media)")                    \
-	X(IPV4_FRAGMENT, ipv4_fragment, "IPv4 fragment (RTP is never fragmented)")                \
-	X(IPV4_CSUM, ipv4_csum, "IPv4 header checksum wrong")                                     \
-	X(IPV6_LEN, ipv6_len, "IPv6 payload length inconsistent with the frame")                  \
-	X(IP_PROTO, ip_proto, "IP protocol neither UDP nor ICMP/ICMPv6")                          \
-	X(UDP_LEN, udp_len, "UDP length shorter than its header or longer than the IP payload")   \
-	X(UDP_EMPTY, udp_empty, "UDP datagram with no payload")                                   \
-	X(UDP_CSUM, udp_csum, "UDP checksum wrong (or zero on IPv6)")                             \
-	X(NOT_MEDIA, not_media, "first byte is none of RTP/RTCP, STUN, DTLS, ZRTP (RFC 7983)")    \
-	X(RTCP_LEN, rtcp_len, "RTCP length field runs past the datagram")                         \
+	X(ETH_SHORT, eth_short, "frame shorter than its Ethernet/802.1Q header")                   \
+	X(ETHERTYPE, ethertype, "neither IPv4, IPv6 nor ARP (or stacked VLAN tags)")               \
+	X(IP_VERSION, ip_version, "IP version field disagrees with the Ethertype")                 \
+	X(IPV4_HDR_LEN, ipv4_hdr_len, "IPv4 header or total length inconsistent with the frame")   \
+	X(IPV4_OPTIONS, ipv4_options, "IPv4 options present (never on media)")                     \
+	X(IPV4_FRAGMENT, ipv4_fragment, "IPv4 fragment (RTP is never fragmented)")                 \
+	X(IPV4_CSUM, ipv4_csum, "IPv4 header checksum wrong")                                      \
+	X(IPV6_LEN, ipv6_len, "IPv6 payload length inconsistent with the frame")                   \
+	X(IP_PROTO, ip_proto, "IP protocol neither UDP nor ICMP/ICMPv6")                           \
+	X(UDP_LEN, udp_len, "UDP length shorter than its header or longer than the IP payload")    \
+	X(UDP_EMPTY, udp_empty, "UDP datagram with no payload")                                    \
+	X(UDP_CSUM, udp_csum, "UDP checksum wrong (or zero on IPv6)")                              \
+	X(NOT_MEDIA, not_media, "first byte is none of RTP/RTCP, STUN, DTLS, ZRTP (RFC 7983)")     \
+	X(RTCP_LEN, rtcp_len, "RTCP length field runs past the datagram")                          \
 	X(RTP_VERSION, rtp_version, "RTP/RTCP version is not 2")                                   \
 	X(RTP_HEADER_LEN, rtp_header_len,                                                          \
 	  "RTP CSRC list or header extension runs past the packet")                                \

@@ -1,6 +1,7 @@
 /* engine.h: an srtpfwd SRTP engine without EAL, for tests and benchmarks:
- * one worker's crypto state, key objects from master keys, directions, and
- * one-packet protect/unprotect wrappers over the burst API.
+ * one worker's crypto state, key objects from master keys (and made-up
+ * master keys from a seed), directions, one-packet protect/unprotect
+ * wrappers over the burst API, and main() for a test program on a worker.
  */
 #ifndef SRTPFWD_TEST_ENGINE_H
 #define SRTPFWD_TEST_ENGINE_H
@@ -31,6 +32,17 @@ engine_worker_free(struct worker *w)
 {
 	crypto_worker_fini(&w->crypto);
 	free(w);
+}
+
+/* A made-up master key and salt for @p s, different for each @p seed. */
+static inline void
+engine_fill_key(enum suite s, uint8_t *key, uint8_t *salt, uint8_t seed)
+{
+	/* (bounded by the buffers' sizes as well, for the compiler's sake) */
+	for (unsigned int k = 0; k < suites[s].key_len && k < SRTP_KEY_MAX; k++)
+		key[k] = (uint8_t)(seed * 37 + k * 11 + 3);
+	for (unsigned int k = 0; k < suites[s].salt_len && k < SRTP_SALT_MAX; k++)
+		salt[k] = (uint8_t)(seed * 91 + k * 7 + 5);
 }
 
 static inline struct srtp_keys *
@@ -84,5 +96,22 @@ engine_one(struct worker *w, struct srtp_dir *d, int protect, int rtcp, uint8_t 
 	memcpy(buf, test_mbuf_data(&t), *len);
 	return 0;
 }
+
+/* main() for a test program whose tests share one worker, @p w (a
+ * struct worker * of the program's): made before the tests, freed after.
+ * It prints the ipsec-mb version and code path, then what @p fmt (a string
+ * literal) and the arguments after it say. Needs test.h. */
+#define ENGINE_TEST_MAIN(w, fmt, ...)                                                              \
+	int main(void)                                                                             \
+	{                                                                                          \
+		int bad;                                                                           \
+                                                                                                   \
+		w = engine_worker();                                                               \
+		printf("ipsec-mb %s, code path %s" fmt "\n", imb_get_version_str(),                \
+		       w->crypto.arch, ##__VA_ARGS__);                                             \
+		bad = test_run_all();                                                              \
+		engine_worker_free(w);                                                             \
+		return bad;                                                                        \
+	}
 
 #endif

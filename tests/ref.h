@@ -104,4 +104,25 @@ ref_create(enum suite s, const uint8_t *key, const uint8_t *salt, int inbound, c
 	return ref_create_ssrc(s, key, salt, inbound, mki, mki_len, 0);
 }
 
+/* srtp_protect / srtp_protect_rtcp, the _mki ones (MKI index 0) when the
+ * key carries an MKI. */
+static inline srtp_err_status_t
+ref_protect(srtp_t ctx, unsigned int mki_len, int rtcp, uint8_t *buf, int *len)
+{
+	if (rtcp)
+		return mki_len ? srtp_protect_rtcp_mki(ctx, buf, len, 1, 0)
+			       : srtp_protect_rtcp(ctx, buf, len);
+	return mki_len ? srtp_protect_mki(ctx, buf, len, 1, 0) : srtp_protect(ctx, buf, len);
+}
+
+/* srtp_unprotect / srtp_unprotect_rtcp, or the _mki ones. */
+static inline srtp_err_status_t
+ref_unprotect(srtp_t ctx, unsigned int mki_len, int rtcp, uint8_t *buf, int *len)
+{
+	if (rtcp)
+		return mki_len ? srtp_unprotect_rtcp_mki(ctx, buf, len, 1)
+			       : srtp_unprotect_rtcp(ctx, buf, len);
+	return mki_len ? srtp_unprotect_mki(ctx, buf, len, 1) : srtp_unprotect(ctx, buf, len);
+}
+
 #endif

@@ -103,24 +103,30 @@ test_run_all(void)
 		return test_run_all();                                                             \
 	}
 
-static inline int
-hex_decode(const char *hex, uint8_t *out, size_t max)
+/* A deterministic pseudo-random sequence (xorshift64) for randomized
+ * tests: test_seed() it with a nonzero value, then test_rand64() for all 64
+ * bits of state or test_rand() for 32 of them. */
+static uint64_t test_rng_state = 0x9e3779b97f4a7c15ull;
+
+static inline void
+test_seed(uint64_t seed)
 {
-	size_t n = 0;
+	test_rng_state = seed;
+}
 
-	while (hex[0] && hex[1] && n < max) {
-		unsigned int v;
+static inline uint64_t
+test_rand64(void)
+{
+	test_rng_state ^= test_rng_state << 13;
+	test_rng_state ^= test_rng_state >> 7;
+	test_rng_state ^= test_rng_state << 17;
+	return test_rng_state;
+}
 
-		if (hex[0] == ' ') {
-			hex++;
-			continue;
-		}
-		if (sscanf(hex, "%2x", &v) != 1)
-			return -1;
-		out[n++] = (uint8_t)v;
-		hex += 2;
-	}
-	return (int)n;
+static inline uint32_t
+test_rand(void)
+{
+	return (uint32_t)(test_rand64() >> 16);
 }
 
 #endif

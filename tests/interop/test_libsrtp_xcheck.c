@@ -12,25 +12,6 @@
 
 static struct worker *W;
 
-static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
-static uint32_t
-rnd(void)
-{
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return (uint32_t)(rng_state >> 16);
-}
-
-static void
-fill_key(enum suite s, uint8_t *key, uint8_t *salt, uint8_t seed)
-{
-	for (unsigned int k = 0; k < suites[s].key_len; k++)
-		key[k] = (uint8_t)(seed * 37 + k * 11 + 3);
-	for (unsigned int k = 0; k < suites[s].salt_len; k++)
-		salt[k] = (uint8_t)(seed * 91 + k * 7 + 5);
-}
-
 /* Both implementations for one direction of one suite. */
 struct pair {
 	enum suite s;
@@ -45,7 +26,7 @@ pair_open(struct pair *p, enum suite s, uint8_t seed, const uint8_t *mki, unsign
 {
 	uint8_t key[32], salt[14];
 
-	fill_key(s, key, salt, seed);
+	engine_fill_key(s, key, salt, seed);
 	p->s = s;
 	p->mki_len = mki_len;
 	p->keys = engine_keys(W, s, key, salt, mki, mki_len);
@@ -63,25 +44,6 @@ pair_close(struct pair *p)
 	free(p->tx);
 	free(p->rx);
 	keys_destroy(p->keys);
-}
-
-static srtp_err_status_t
-ref_protect(struct pair *p, int rtcp, uint8_t *buf, int *len)
-{
-	if (rtcp)
-		return p->mki_len ? srtp_protect_rtcp_mki(p->ref_tx, buf, len, 1, 0)
-				  : srtp_protect_rtcp(p->ref_tx, buf, len);
-	return p->mki_len ? srtp_protect_mki(p->ref_tx, buf, len, 1, 0)
-			  : srtp_protect(p->ref_tx, buf, len);
-}
-
-static srtp_err_status_t
-ref_unprotect(srtp_t ctx, unsigned int mki_len, int rtcp, uint8_t *buf, int *len)
-{
-	if (rtcp)
-		return mki_len ? srtp_unprotect_rtcp_mki(ctx, buf, len, 1)
-			       : srtp_unprotect_rtcp(ctx, buf, len);
-	return mki_len ? srtp_unprotect_mki(ctx, buf, len, 1) : srtp_unprotect(ctx, buf, len);
 }
 
 /* libsrtp 2.5 cannot unprotect SRTCP with an MKI under _32 suites (it finds
@@ -105,7 +67,7 @@ roundtrip(struct pair *p, int rtcp, const uint8_t *plain, unsigned int plain_len
 	memcpy(ref, plain, plain_len);
 	r = engine_one(W, p->tx, 1, rtcp, ours, &ours_len);
 	REQUIRE(r == 0);
-	REQUIRE(ref_protect(p, rtcp, ref, &ref_len) == srtp_err_status_ok);
+	REQUIRE(ref_protect(p->ref_tx, p->mki_len, rtcp, ref, &ref_len) == srtp_err_status_ok);
 	CHECK_EQ(ours_len, ref_len);
 	if ((int)ours_len != ref_len || memcmp(ours, ref, ours_len) != 0) {
 		CHECK(!"protect output differs from libsrtp");
@@ -205,6 +167,7 @@ TEST(stream_roc_wrap_loss_reorder_replay)
 	static uint8_t wire[N][64];
 	static uint16_t wire_len[N];
 
+	test_seed(0x9e3779b97f4a7c15ull);
 	for (int s = 0; s < SUITE_MAX; s++) {
 		struct pair p;
 		uint8_t pkt[128];
@@ -221,14 +184,15 @@ TEST(stream_roc_wrap_loss_reorder_replay)
 
 			memcpy(ref, pkt, n);
 			REQUIRE(engine_one(W, p.tx, 1, 0, pkt, &ol) == 0);
-			REQUIRE(ref_protect(&p, 0, ref, &rl) == srtp_err_status_ok);
+			REQUIRE(ref_protect(p.ref_tx, p.mki_len, 0, ref, &rl) ==
+				srtp_err_status_ok);
 			REQUIRE((int)ol == rl && memcmp(pkt, ref, ol) == 0);
 			memcpy(wire[k], pkt, ol);
 			wire_len[k] = (uint16_t)ol;
 		}
 		/* Receiver: an arrival order with loss, swaps, replays, late. */
 		for (unsigned int k = 0; k < N; k++) {
-			unsigned int idx = k, r = rnd() % 1000;
+			unsigned int idx = k, r = test_rand() % 1000;
 			uint8_t a[128], b2[128];
 			unsigned int al;
 			int bl, ours_r, ref_r;
@@ -236,11 +200,11 @@ TEST(stream_roc_wrap_loss_reorder_replay)
 			if (r < 10)
 				continue; /* lost */
 			if (r < 40 && k + 3 < N) {
-				idx = k + 1 + rnd() % 2; /* early: k is delivered later */
+				idx = k + 1 + test_rand() % 2; /* early: k is delivered later */
 			} else if (r < 50 && k > 10) {
-				idx = k - 1 - rnd() % 10; /* replay or late within window */
+				idx = k - 1 - test_rand() % 10; /* replay or late within window */
 			} else if (r < 55 && k > 300) {
-				idx = k - 200 - rnd() % 50; /* outside the window */
+				idx = k - 200 - test_rand() % 50; /* outside the window */
 			}
 			al = wire_len[idx];
 			bl = (int)al;
@@ -378,7 +342,8 @@ TEST(wrong_key_refused)
 			n = rtcp ? build_rtcp(pkt, 9, 24, 1)
 				 : build_rtp(pkt, 9, 1, 1, 80, 0, -1, 0);
 			rl = (int)n;
-			REQUIRE(ref_protect(&other, rtcp, pkt, &rl) == srtp_err_status_ok);
+			REQUIRE(ref_protect(other.ref_tx, other.mki_len, rtcp, pkt, &rl) ==
+				srtp_err_status_ok);
 			l = (unsigned int)rl;
 			CHECK_EQ(engine_one(W, good.rx, 0, rtcp, pkt, &l), DROP_SRTP_AUTH);
 		}
@@ -408,7 +373,8 @@ TEST(unknown_mki_refused)
 			unsigned int n = rtcp ? build_rtcp(pkt, 3, 16, 1)
 					      : build_rtp(pkt, 3, 5, 1, 40, 0, -1, 0);
 			rl = (int)n;
-			REQUIRE(ref_protect(&theirs, rtcp, pkt, &rl) == srtp_err_status_ok);
+			REQUIRE(ref_protect(theirs.ref_tx, theirs.mki_len, rtcp, pkt, &rl) ==
+				srtp_err_status_ok);
 			l = (unsigned int)rl;
 			CHECK_EQ(engine_one(W, ours.rx, 0, rtcp, pkt, &l), DROP_SRTP_MKI);
 		}
@@ -435,14 +401,15 @@ TEST(rekey_keeps_roc)
 		for (int k = 0; k < 100; k++, seq++) { /* crosses the wrap: ROC 1 */
 			n = build_rtp(pkt, 0x77, seq, 0, 30, 0, -1, 0);
 			rl = (int)n;
-			REQUIRE(ref_protect(&a, 0, pkt, &rl) == srtp_err_status_ok);
+			REQUIRE(ref_protect(a.ref_tx, a.mki_len, 0, pkt, &rl) ==
+				srtp_err_status_ok);
 			l = (unsigned int)rl;
 			REQUIRE(engine_one(W, a.rx, 0, 0, pkt, &l) == 0);
 		}
 		/* New key, same SSRC, ROC 1 continues. */
 		uint8_t bkey[32], bsalt[14];
 
-		fill_key((enum suite)s, bkey, bsalt, 32);
+		engine_fill_key((enum suite)s, bkey, bsalt, 32);
 		srtp_dealloc(b.ref_tx);
 		b.ref_tx = ref_create_ssrc((enum suite)s, bkey, bsalt, 0, NULL, 0, 0x77);
 		CHECK_EQ(srtp_set_stream_roc(b.ref_tx, 0x77, 1), srtp_err_status_ok);
@@ -451,7 +418,8 @@ TEST(rekey_keeps_roc)
 		for (int k = 0; k < 50; k++, seq++) {
 			n = build_rtp(pkt, 0x77, seq, 0, 30, 0, -1, 0);
 			rl = (int)n;
-			REQUIRE(ref_protect(&b, 0, pkt, &rl) == srtp_err_status_ok);
+			REQUIRE(ref_protect(b.ref_tx, b.mki_len, 0, pkt, &rl) ==
+				srtp_err_status_ok);
 			l = (unsigned int)rl;
 			CHECK_EQ(engine_one(W, a.rx, 0, 0, pkt, &l), 0);
 		}
@@ -463,15 +431,4 @@ TEST(rekey_keeps_roc)
 	}
 }
 
-int
-main(void)
-{
-	int bad;
-
-	W = engine_worker();
-	printf("ipsec-mb %s, code path %s, libsrtp %s\n", imb_get_version_str(), W->crypto.arch,
-	       srtp_get_version_string());
-	bad = test_run_all();
-	engine_worker_free(W);
-	return bad;
-}
+ENGINE_TEST_MAIN(W, ", libsrtp %s", srtp_get_version_string())

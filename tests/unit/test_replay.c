@@ -238,17 +238,6 @@ TEST(replay_positive_commit_sets_top)
 	CHECK_EQ(replay_check(bits, 1), REPLAY_OK);
 }
 
-static uint64_t rng_state = 0x243f6a8885a308d3ull;
-
-static uint64_t
-rnd64(void)
-{
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return rng_state;
-}
-
 /* Set up a window holding exactly the offsets in @p have (have[k]: top-k
  * received), through commits only. */
 static void
@@ -280,7 +269,7 @@ TEST(replay_shift_keeps_exact_bits)
 				case 2: have[k] = k == 0 || k == 63 || k == 64 || k == 127; break;
 				case 3: have[k] = k >= 60 && k <= 68; break; /* across the word */
 				case 4: have[k] = 0; break; /* nothing (new stream) */
-				default: have[k] = (unsigned char)(rnd64() & 1); break;
+				default: have[k] = (unsigned char)(test_rand64() & 1); break;
 				}
 			}
 			window_from(&top, bits, have);
@@ -313,7 +302,7 @@ TEST(replay_shift_keeps_exact_bits)
 TEST(replay_check_has_no_side_effects)
 {
 	for (int round = 0; round < 1000; round++) {
-		uint64_t bits[2] = {rnd64(), rnd64()}, copy[2];
+		uint64_t bits[2] = {test_rand64(), test_rand64()}, copy[2];
 
 		memcpy(copy, bits, sizeof(bits));
 		for (int64_t d = -300; d <= 300; d++)
@@ -394,19 +383,19 @@ TEST(replay_randomized_against_model)
 	unsigned long ok = 0, seen = 0, old = 0, commits = 0;
 
 	for (unsigned long op = 0; op < 200000; op++) {
-		int64_t delta = (int64_t)(rnd64() % 601) - 300;
+		int64_t delta = (int64_t)(test_rand64() % 601) - 300;
 		enum replay_result got, want;
 
 		/* One in four uniform; else small steps forward (a dense window,
 		 * as a real stream), around the window's edge, or a replay. */
-		unsigned int kind = (unsigned int)(rnd64() % 8);
+		unsigned int kind = (unsigned int)(test_rand64() % 8);
 
 		if (kind >= 2 && kind < 5)
-			delta = 1 + (int64_t)(rnd64() % 3);
+			delta = 1 + (int64_t)(test_rand64() % 3);
 		else if (kind >= 5 && kind < 7)
-			delta = -(int64_t)(rnd64() % 132);
+			delta = -(int64_t)(test_rand64() % 132);
 		else if (kind == 7 && m.n > 0) /* replay something received */
-			delta = (int64_t)m.idx[m.n - 1 - rnd64() % (m.n < 40 ? m.n : 40)] -
+			delta = (int64_t)m.idx[m.n - 1 - test_rand64() % (m.n < 40 ? m.n : 40)] -
 				(int64_t)m.top;
 		if (delta < -300)
 			delta = -300;
@@ -423,7 +412,7 @@ TEST(replay_randomized_against_model)
 		ok += got == REPLAY_OK;
 		seen += got == REPLAY_SEEN;
 		old += got == REPLAY_OLD;
-		if (got == REPLAY_OK && rnd64() % 10 < 8) {
+		if (got == REPLAY_OK && test_rand64() % 10 < 8) {
 			replay_commit(&top, bits, delta);
 			model_add(&m, m.top + (uint64_t)delta);
 			commits++;
@@ -440,4 +429,9 @@ TEST(replay_randomized_against_model)
 	free(m.idx);
 }
 
-TEST_MAIN()
+int
+main(void)
+{
+	test_seed(0x243f6a8885a308d3ull); /* one sequence for all the randomized tests */
+	return test_run_all();
+}

@@ -35,26 +35,23 @@ static char CTX[160]; /* what the current loop is on, for messages */
 		}                                                                                  \
 	} while (0)
 
+/* Message @p i of burst @p b was dropped, for drop reason @p want. */
+#define CHECK_DROPPED(b, i, want)                                                                  \
+	do {                                                                                       \
+		CHECK_EQ((b).verdict[i], V_DROP);                                                  \
+		CHECK_REASON((b).reason[i], want);                                                 \
+	} while (0)
+
 static const uint8_t mki4[4] = {0xde, 0xad, 0xbe, 0xef};
 
 /* ---- helpers ---- */
-
-static void
-fill_key(enum suite s, uint8_t *key, uint8_t *salt, uint8_t seed)
-{
-	/* (bounded by the buffers' sizes as well, for the compiler's sake) */
-	for (unsigned int k = 0; k < suites[s].key_len && k < SRTP_KEY_MAX; k++)
-		key[k] = (uint8_t)(seed * 37 + k * 11 + 3);
-	for (unsigned int k = 0; k < suites[s].salt_len && k < SRTP_SALT_MAX; k++)
-		salt[k] = (uint8_t)(seed * 91 + k * 7 + 5);
-}
 
 static struct srtp_keys *
 mkkeys(enum suite s, uint8_t seed, const uint8_t *mki, unsigned int mki_len)
 {
 	uint8_t key[32], salt[14];
 
-	fill_key(s, key, salt, seed);
+	engine_fill_key(s, key, salt, seed);
 	return engine_keys(W, s, key, salt, mki, mki_len);
 }
 
@@ -92,15 +89,24 @@ eidx_at(enum suite s, unsigned int mki_len, unsigned int len)
 	return suites[s].aead ? len - mki_len - 4 : len - tag_of(s, 1) - mki_len - 4;
 }
 
+/* Protect a copy of @p plain (@p n bytes) into @p out, its length in
+ * *out_len. @return the reason (0: protected). */
+static int
+try_protect(struct srtp_dir *d, int rtcp, const uint8_t *plain, unsigned int n, uint8_t *out,
+	    unsigned int *out_len)
+{
+	memcpy(out, plain, n);
+	*out_len = n;
+	return engine_one(W, d, 1, rtcp, out, out_len);
+}
+
 /* Protect a copy of @p plain into @p out. @return its length, 0 if refused. */
 static unsigned int
 protect_copy(struct srtp_dir *d, int rtcp, const uint8_t *plain, unsigned int n, uint8_t *out)
 {
-	unsigned int len = n;
-	int r;
+	unsigned int len;
+	int r = try_protect(d, rtcp, plain, n, out, &len);
 
-	memcpy(out, plain, n);
-	r = engine_one(W, d, 1, rtcp, out, &len);
 	if (r != 0) {
 		fprintf(stderr, "  [%s] protect refused: %s\n", CTX,
 			drop_reason_name((enum drop_reason)r));
@@ -157,15 +163,6 @@ find_stream(struct srtp_half *h, uint32_t ssrc)
 		if (h->streams[k].last_used != 0 && h->streams[k].ssrc == ssrc)
 			return &h->streams[k];
 	return NULL;
-}
-
-static srtp_err_status_t
-ref_prot(srtp_t ctx, unsigned int mki_len, int rtcp, uint8_t *buf, int *len)
-{
-	if (rtcp)
-		return mki_len ? srtp_protect_rtcp_mki(ctx, buf, len, 1, 0)
-			       : srtp_protect_rtcp(ctx, buf, len);
-	return mki_len ? srtp_protect_mki(ctx, buf, len, 1, 0) : srtp_protect(ctx, buf, len);
 }
 
 static void
@@ -329,14 +326,12 @@ TEST(drop_too_short)
 				burst_add(&b, plain, n, rtcp, NULL, tx);
 				b.msg_len[0] = (uint16_t)(n + 1);
 				CHECK_EQ(srtp_protect_burst(W, &b), 0);
-				CHECK_EQ(b.verdict[0], V_DROP);
-				CHECK_REASON(b.reason[0], DROP_SRTP_TOO_SHORT);
+				CHECK_DROPPED(b, 0, DROP_SRTP_TOO_SHORT);
 				burst_reset(&b);
 				burst_add(&b, prot, l, rtcp, rx, NULL);
 				b.msg_len[0] = (uint16_t)(l + 1);
 				CHECK_EQ(srtp_unprotect_burst(W, &b), 0);
-				CHECK_EQ(b.verdict[0], V_DROP);
-				CHECK_REASON(b.reason[0], DROP_SRTP_TOO_SHORT);
+				CHECK_DROPPED(b, 0, DROP_SRTP_TOO_SHORT);
 			}
 			CHECK_EQ(tx->rtp.cnt.dropped, 3);
 			CHECK_EQ(tx->rtcp.cnt.dropped, 3);
@@ -363,9 +358,7 @@ TEST(drop_no_key)
 	for (int rtcp = 0; rtcp < 2; rtcp++) {
 		n = rtcp ? build_rtcp(plain, 0x5555, 16, 2)
 			 : build_rtp(plain, 0x5555, 1, 0, 30, 0, -1, 0);
-		memcpy(a, plain, n);
-		al = n;
-		CHECK_REASON(engine_one(W, none, 1, rtcp, a, &al), DROP_SRTP_NO_KEY);
+		CHECK_REASON(try_protect(none, rtcp, plain, n, a, &al), DROP_SRTP_NO_KEY);
 		l = protect_copy(tx, rtcp, plain, n, prot);
 		REQUIRE(l != 0);
 		CHECK_REASON(unprotect_copy(none, rtcp, prot, l, a, &al), DROP_SRTP_NO_KEY);
@@ -381,9 +374,7 @@ TEST(drop_no_key)
 	CHECK_EQ(srtp_dir_set_keys(none, NULL, false, retire), 1);
 	CHECK(retire[0] == k);
 	n = build_rtp(plain, 0x5555, 3, 0, 30, 0, -1, 0);
-	memcpy(a, plain, n);
-	al = n;
-	CHECK_REASON(engine_one(W, none, 1, 0, a, &al), DROP_SRTP_NO_KEY);
+	CHECK_REASON(try_protect(none, 0, plain, n, a, &al), DROP_SRTP_NO_KEY);
 	dir_free(none);
 	dir_free(tx);
 	keys_destroy(k);
@@ -560,9 +551,7 @@ TEST(drop_index_reuse)
 #define TX(seq, want)                                                                              \
 	do {                                                                                       \
 		n = build_rtp(plain, 0x9999, (seq), 0, 20, 0, -1, 0);                              \
-		memcpy(a, plain, n);                                                               \
-		al = n;                                                                            \
-		CHECK_REASON(engine_one(W, tx, 1, 0, a, &al), (want));                             \
+		CHECK_REASON(try_protect(tx, 0, plain, n, a, &al), (want));                        \
 	} while (0)
 		TX(5, DROP_NONE);
 		TX(5, DROP_SRTP_INDEX_REUSE);
@@ -588,8 +577,7 @@ TEST(drop_index_reuse)
 		burst_add(&b, plain, n, 0, NULL, tx);
 		CHECK_EQ(srtp_protect_burst(W, &b), 2);
 		CHECK_EQ(b.verdict[0], V_FWD);
-		CHECK_EQ(b.verdict[1], V_DROP);
-		CHECK_REASON(b.reason[1], DROP_SRTP_INDEX_REUSE);
+		CHECK_DROPPED(b, 1, DROP_SRTP_INDEX_REUSE);
 		CHECK_EQ(b.verdict[2], V_FWD);
 		CHECK_EQ(tx->rtp.cnt.dropped, 6);
 		dir_free(tx);
@@ -614,28 +602,20 @@ TEST(drop_key_exhausted)
 		tx->rtp.counted_keys = k;
 		tx->rtp.uses = SRTP_KEY_LIFETIME - 1;
 		n = build_rtp(plain, 0xaaaa, 1, 0, 20, 0, -1, 0);
-		memcpy(a, plain, n);
-		al = n;
-		CHECK_REASON(engine_one(W, tx, 1, 0, a, &al), DROP_NONE);
+		CHECK_REASON(try_protect(tx, 0, plain, n, a, &al), DROP_NONE);
 		CHECK_EQ(tx->rtp.uses, SRTP_KEY_LIFETIME);
 		n = build_rtp(plain, 0xaaaa, 2, 0, 20, 0, -1, 0);
-		memcpy(a, plain, n);
-		al = n;
-		CHECK_REASON(engine_one(W, tx, 1, 0, a, &al), DROP_SRTP_KEY_EXHAUSTED);
+		CHECK_REASON(try_protect(tx, 0, plain, n, a, &al), DROP_SRTP_KEY_EXHAUSTED);
 		CHECK_EQ(tx->rtp.cnt.dropped, 1);
 		CHECK_EQ(tx->rtp.cnt.packets, 1);
 		/* SRTCP under the same key is counted separately: still fine. */
 		n = build_rtcp(plain, 0xaaaa, 8, 1);
-		memcpy(a, plain, n);
-		al = n;
-		CHECK_REASON(engine_one(W, tx, 1, 1, a, &al), DROP_NONE);
+		CHECK_REASON(try_protect(tx, 1, plain, n, a, &al), DROP_NONE);
 		/* A new key starts a new count; the refused SEQ 2 was not used up. */
 		CHECK_EQ(srtp_dir_set_keys(tx, k2, false, retire), 1);
 		CHECK(retire[0] == k);
 		n = build_rtp(plain, 0xaaaa, 2, 0, 20, 0, -1, 0);
-		memcpy(a, plain, n);
-		al = n;
-		CHECK_REASON(engine_one(W, tx, 1, 0, a, &al), DROP_NONE);
+		CHECK_REASON(try_protect(tx, 0, plain, n, a, &al), DROP_NONE);
 		CHECK(tx->rtp.counted_keys == k2);
 		CHECK_EQ(tx->rtp.uses, 1);
 
@@ -643,48 +623,34 @@ TEST(drop_key_exhausted)
 		tx->rtcp.counted_keys = k2;
 		tx->rtcp.uses = SRTCP_KEY_LIFETIME - 1;
 		n = build_rtcp(plain, 0xaaaa, 8, 2);
-		memcpy(a, plain, n);
-		al = n;
-		CHECK_REASON(engine_one(W, tx, 1, 1, a, &al), DROP_NONE);
-		memcpy(a, plain, n);
-		al = n;
-		CHECK_REASON(engine_one(W, tx, 1, 1, a, &al), DROP_SRTP_KEY_EXHAUSTED);
+		CHECK_REASON(try_protect(tx, 1, plain, n, a, &al), DROP_NONE);
+		CHECK_REASON(try_protect(tx, 1, plain, n, a, &al), DROP_SRTP_KEY_EXHAUSTED);
 		CHECK_EQ(tx->rtcp.cnt.dropped, 1);
 		/* RTP under k2 is unaffected */
 		n = build_rtp(plain, 0xaaaa, 3, 0, 20, 0, -1, 0);
-		memcpy(a, plain, n);
-		al = n;
-		CHECK_REASON(engine_one(W, tx, 1, 0, a, &al), DROP_NONE);
+		CHECK_REASON(try_protect(tx, 0, plain, n, a, &al), DROP_NONE);
 
 		/* The SRTCP index runs out at 2^31 - 1, whatever the key. */
 		srtp_dir_init(tx);
 		CHECK_EQ(srtp_dir_set_keys(tx, k, false, retire), 0);
 		n = build_rtcp(plain, 0xbbbb, 8, 3);
-		memcpy(a, plain, n);
-		al = n;
-		CHECK_REASON(engine_one(W, tx, 1, 1, a, &al), DROP_NONE);
+		CHECK_REASON(try_protect(tx, 1, plain, n, a, &al), DROP_NONE);
 		st = find_stream(&tx->rtcp, 0xbbbb);
 		REQUIRE(st != NULL);
 		CHECK_EQ(st->top, 1);
 		st->top = 0x7ffffffe;
-		memcpy(a, plain, n);
-		al = n;
-		CHECK_REASON(engine_one(W, tx, 1, 1, a, &al), DROP_NONE);
+		CHECK_REASON(try_protect(tx, 1, plain, n, a, &al), DROP_NONE);
 		CHECK_EQ(rd32(a + eidx_at(s, 0, al)),
 			 0x7fffffffu | (suites[s].encrypts ? 0x80000000u : 0));
 		CHECK_REASON(unprotect_copy(rx, 1, a, al, out, &ol), DROP_NONE);
 		CHECK_EQ(ol, n);
 		CHECK_MEM(out, plain, n);
-		memcpy(a, plain, n);
-		al = n;
-		CHECK_REASON(engine_one(W, tx, 1, 1, a, &al), DROP_SRTP_KEY_EXHAUSTED);
+		CHECK_REASON(try_protect(tx, 1, plain, n, a, &al), DROP_SRTP_KEY_EXHAUSTED);
 		CHECK_EQ(st->top, 0x7fffffff);
 		CHECK_EQ(tx->rtcp.cnt.dropped, 1);
 		/* other SSRCs carry on */
 		n = build_rtcp(plain, 0xcccc, 8, 4);
-		memcpy(a, plain, n);
-		al = n;
-		CHECK_REASON(engine_one(W, tx, 1, 1, a, &al), DROP_NONE);
+		CHECK_REASON(try_protect(tx, 1, plain, n, a, &al), DROP_NONE);
 		dir_free(tx);
 		dir_free(rx);
 		keys_destroy(k);
@@ -717,8 +683,7 @@ TEST(drop_no_tailroom)
 				burst_add(&b, plain, n, rtcp, NULL, tx);
 				TM[0].m.buf_len = (uint16_t)(TEST_HEADROOM + n + need - 1);
 				CHECK_EQ(srtp_protect_burst(W, &b), 0);
-				CHECK_EQ(b.verdict[0], V_DROP);
-				CHECK_REASON(b.reason[0], DROP_NO_TAILROOM);
+				CHECK_DROPPED(b, 0, DROP_NO_TAILROOM);
 				CHECK_EQ(b.msg_len[0], n);
 				CHECK_EQ(TM[0].m.data_len, n);
 				/* exactly enough */
@@ -765,7 +730,7 @@ side_open(struct side *d, enum suite s, uint8_t seed, unsigned int mki_len, uint
 {
 	uint8_t key[32], salt[14];
 
-	fill_key(s, key, salt, seed);
+	engine_fill_key(s, key, salt, seed);
 	d->s = s;
 	d->mki_len = mki_len;
 	d->k = engine_keys(W, s, key, salt, mki_len ? mki4 : NULL, mki_len);
@@ -889,7 +854,7 @@ TEST(mixed_burst_bad_packets_do_not_stop_it)
 			memcpy(g->plain, p, n);
 			g->plain_len = n;
 			memcpy(g->prot, p, n);
-			REQUIRE(ref_prot(d->ref, d->mki_len, rtcp, g->prot, &rl) ==
+			REQUIRE(ref_protect(d->ref, d->mki_len, rtcp, g->prot, &rl) ==
 				srtp_err_status_ok);
 			g->prot_len = (unsigned int)rl;
 			good_of[at] = (int)ng++;
@@ -926,8 +891,7 @@ TEST(mixed_burst_bad_packets_do_not_stop_it)
 			CHECK_EQ(b.msg_len[i], saved_len[i]);
 			CHECK_MEM(burst_msg(&b, i), saved[i], saved_len[i]);
 		} else {
-			CHECK_EQ(b.verdict[i], V_DROP);
-			CHECK_REASON(b.reason[i], want[hk[i]]);
+			CHECK_DROPPED(b, i, want[hk[i]]);
 			CHECK_EQ(b.msg_len[i], saved_len[i]);
 		}
 	}
@@ -1012,8 +976,7 @@ TEST(mixed_burst_bad_packets_do_not_stop_it)
 			CHECK_EQ(b.verdict[i], V_PUNT);
 			CHECK_MEM(burst_msg(&b, i), saved[i], saved_len[i]);
 		} else {
-			CHECK_EQ(b.verdict[i], V_DROP);
-			CHECK_REASON(b.reason[i], want[hk[i]]);
+			CHECK_DROPPED(b, i, want[hk[i]]);
 		}
 	}
 	/* forged SSRCs took no slot; the counters add up */
@@ -1311,22 +1274,19 @@ TEST(forged_packet_takes_no_slot)
 				uint32_t clock = h->clock;
 
 				memcpy(snap, h->streams, sizeof(snap));
-				/* new SSRC, wrong key */
-				n = rtcp ? build_rtcp(plain, 0xf00d, 16, 1)
-					 : build_rtp(plain, 0xf00d, (uint16_t)(30000 + full), 0, 30,
-						     0, -1, 0);
-				l = protect_copy(forger, rtcp, plain, n, prot);
-				REQUIRE(l != 0);
-				CHECK_REASON(unprotect_copy(rx, rtcp, prot, l, out, &ol),
-					     DROP_SRTP_AUTH);
-				/* known SSRC, wrong key, far ahead (would move ROC/top) */
-				n = rtcp ? build_rtcp(plain, 0x60, 16, 1)
-					 : build_rtp(plain, 0x60, (uint16_t)(30000 + full), 0, 30,
-						     0, -1, 0);
-				l = protect_copy(forger, rtcp, plain, n, prot);
-				REQUIRE(l != 0);
-				CHECK_REASON(unprotect_copy(rx, rtcp, prot, l, out, &ol),
-					     DROP_SRTP_AUTH);
+				/* wrong key: a new SSRC, then 0x60 (in the second round a
+				 * known SSRC, far ahead: it would move ROC/top) */
+				for (int known = 0; known < 2; known++) {
+					uint32_t ssrc = known ? 0x60 : 0xf00d;
+
+					n = rtcp ? build_rtcp(plain, ssrc, 16, 1)
+						 : build_rtp(plain, ssrc, (uint16_t)(30000 + full),
+							     0, 30, 0, -1, 0);
+					l = protect_copy(forger, rtcp, plain, n, prot);
+					REQUIRE(l != 0);
+					CHECK_REASON(unprotect_copy(rx, rtcp, prot, l, out, &ol),
+						     DROP_SRTP_AUTH);
+				}
 				CHECK_MEM(h->streams, snap, sizeof(snap));
 				CHECK_EQ(h->clock, clock);
 			}
@@ -1634,17 +1594,6 @@ TEST(set_keys_retire_lists)
 	keys_destroy(k4);
 }
 
-static uint64_t rng = 0x9e3779b97f4a7c15ull;
-
-static uint32_t
-rnd32(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (uint32_t)(rng >> 16);
-}
-
 /* Random set_keys / end_overlap sequences over four keys and NULL: every
  * key that stops being referenced is retired exactly once, and nothing
  * still referenced is ever retired. */
@@ -1656,12 +1605,13 @@ TEST(set_keys_retire_invariant)
 	size_t tl = 0;
 
 	SET_CTX("retire invariant");
+	test_seed(0x9e3779b97f4a7c15ull);
 	for (int x = 0; x < 4; x++)
 		ks[x] = mkkeys(SUITE_AEAD_AES_128_GCM, (uint8_t)(40 + x), NULL, 0);
 	ks[4] = NULL;
 	for (int op = 0; op < 20000; op++) {
 		const struct srtp_keys *before[2] = {d->keys, d->prev_keys}, *r[2] = {NULL, NULL};
-		unsigned int n, pick = rnd32() % 5, kind = rnd32() % 4;
+		unsigned int n, pick = test_rand() % 5, kind = test_rand() % 4;
 		int bad = 0;
 
 		if (kind == 3) {
@@ -1868,7 +1818,7 @@ TEST(ethernet_padding_cut_off)
 		srtp_t ref;
 		uint8_t key[32], salt[14];
 
-		fill_key(s, key, salt, 29);
+		engine_fill_key(s, key, salt, 29);
 		ref = ref_create(s, key, salt, 0, mki4, 4);
 		for (int rtcp = 0; rtcp < 2; rtcp++) {
 			uint8_t plain[256], padded[300], refout[400];
@@ -1881,7 +1831,7 @@ TEST(ethernet_padding_cut_off)
 			memcpy(padded, plain, n);
 			memset(padded + n, 0xa5, 40); /* padding to a 60-byte frame and more */
 			memcpy(refout, plain, n);
-			REQUIRE(ref_prot(ref, 4, rtcp, refout, &rl) == srtp_err_status_ok);
+			REQUIRE(ref_protect(ref, 4, rtcp, refout, &rl) == srtp_err_status_ok);
 
 			burst_reset(&b);
 			burst_add(&b, padded, n + 40, rtcp, NULL, tx);
@@ -1950,7 +1900,7 @@ TEST(srtcp_e_bit_zero_accepted)
 		unsigned int n, l = 0, ol;
 
 		SET_CTX("%s", suites[s].name);
-		fill_key(s, key, salt, 34);
+		engine_fill_key(s, key, salt, 34);
 		k = engine_keys(W, s, key, salt, NULL, 0);
 		other = mkkeys(s, 35, NULL, 0);
 		tx = engine_dir(k);
@@ -2089,15 +2039,4 @@ TEST(counters_after_known_sequence)
 	keys_destroy(k);
 }
 
-int
-main(void)
-{
-	int bad;
-
-	W = engine_worker();
-	printf("ipsec-mb %s, code path %s, libsrtp %s, BURST_MAX %d\n", imb_get_version_str(),
-	       W->crypto.arch, srtp_get_version_string(), BURST_MAX);
-	bad = test_run_all();
-	engine_worker_free(W);
-	return bad;
-}
+ENGINE_TEST_MAIN(W, ", libsrtp %s, BURST_MAX %d", srtp_get_version_string(), BURST_MAX)

@@ -13,7 +13,7 @@
 #include <ctype.h>
 
 #include "../engine.h"
-#include "../test.h"
+#include "vectors.h"
 
 #include "control/kdf.h"
 
@@ -55,32 +55,6 @@ unhex_rfc(const char *s, uint8_t *out, size_t max)
 	uint8_t name[256];                                                                         \
 	int name##_len = unhex_rfc(hex, name, sizeof(name));                                       \
 	REQUIRE(name##_len > 0)
-
-static void
-hex_print(const char *label, const uint8_t *p, size_t n)
-{
-	fprintf(stderr, "    %s ", label);
-	for (size_t k = 0; k < n; k++)
-		fprintf(stderr, "%02x", p[k]);
-	fprintf(stderr, "\n");
-}
-
-/* Equal lengths and bytes; otherwise both byte strings go to the log, since
- * a disagreement with a published vector is only actionable with them. */
-static int
-same_bytes(const char *what, const uint8_t *got, size_t got_len, const uint8_t *want,
-	   size_t want_len)
-{
-	if (got_len == want_len && memcmp(got, want, want_len) == 0)
-		return 1;
-	fprintf(stderr, "  %s differs (got %zu bytes, want %zu):\n", what, got_len, want_len);
-	hex_print("want", want, want_len);
-	hex_print("got ", got, got_len);
-	return 0;
-}
-
-#define CHECK_BYTES(what, got, got_len, want, want_len)                                            \
-	CHECK(same_bytes(what, got, (size_t)(got_len), want, (size_t)(want_len)))
 
 /* An expanded key object from SESSION keys, as RFC 7714 §16/§17 give them;
  * the same key and salt for SRTP and SRTCP, as in the RFC's examples. */
@@ -196,7 +170,7 @@ TEST(rfc6188_7_1_aes256_cm_each_counter)
 		crypto_aes_cm_keystream(W->crypto.mgr, key, 32, ctr, out, sizeof(out));
 		snprintf(what, sizeof(what), "RFC 6188 7.1 block for counter ...%02x%02x", ctr[14],
 			 ctr[15]);
-		CHECK_BYTES(what, out, 16, ks, 16);
+		CHECK_BYTES_LEN(what, out, 16, ks, 16);
 	}
 }
 
@@ -225,7 +199,7 @@ TEST(rfc6188_7_1_aes256_cm_one_keystream)
 		      (unsigned int)(first[14] << 8 | first[15]);
 		REQUIRE(off < blocks);
 		snprintf(what, sizeof(what), "RFC 6188 7.1 keystream block %#x", off);
-		CHECK_BYTES(what, ks + (size_t)off * 16, 16, want, 16);
+		CHECK_BYTES_LEN(what, ks + (size_t)off * 16, 16, want, 16);
 	}
 	free(ks);
 }
@@ -243,11 +217,11 @@ TEST(rfc6188_7_2_aes256_kdf)
 
 	REQUIRE(mk_len == 32 && ms_len == 14 && ck_len == 32 && cs_len == 14 && ak_len == 20);
 	kdf_prf(W->crypto.mgr, mk, 32, ms, 14, KDF_RTP_ENC, out, 32);
-	CHECK_BYTES("RFC 6188 7.2 cipher key (label 0x00)", out, 32, ck, ck_len);
+	CHECK_BYTES_LEN("RFC 6188 7.2 cipher key (label 0x00)", out, 32, ck, ck_len);
 	kdf_prf(W->crypto.mgr, mk, 32, ms, 14, KDF_RTP_SALT, out, 14);
-	CHECK_BYTES("RFC 6188 7.2 cipher salt (label 0x02)", out, 14, cs, cs_len);
+	CHECK_BYTES_LEN("RFC 6188 7.2 cipher salt (label 0x02)", out, 14, cs, cs_len);
 	kdf_prf(W->crypto.mgr, mk, 32, ms, 14, KDF_RTP_AUTH, out, 20);
-	CHECK_BYTES("RFC 6188 7.2 auth key (label 0x01)", out, 20, ak, ak_len);
+	CHECK_BYTES_LEN("RFC 6188 7.2 auth key (label 0x01)", out, 20, ak, ak_len);
 
 	/* And through kdf_derive, as keys_create runs it, for both suites. */
 	for (unsigned int k = 0; k < sizeof(s256) / sizeof(s256[0]); k++) {
@@ -256,9 +230,9 @@ TEST(rfc6188_7_2_aes256_kdf)
 		REQUIRE(suites[s256[k]].key_len == 32 && suites[s256[k]].salt_len == 14);
 		kdf_derive(W->crypto.mgr, s256[k], mk, ms, &sk);
 		printf("  %s\n", suites[s256[k]].name);
-		CHECK_BYTES("kdf_derive rtp_key", sk.rtp_key, 32, ck, ck_len);
-		CHECK_BYTES("kdf_derive rtp_salt", sk.rtp_salt, 14, cs, cs_len);
-		CHECK_BYTES("kdf_derive rtp_auth", sk.rtp_auth, 20, ak, ak_len);
+		CHECK_BYTES_LEN("kdf_derive rtp_key", sk.rtp_key, 32, ck, ck_len);
+		CHECK_BYTES_LEN("kdf_derive rtp_salt", sk.rtp_salt, 14, cs, cs_len);
+		CHECK_BYTES_LEN("kdf_derive rtp_auth", sk.rtp_auth, 20, ak, ak_len);
 		explicit_bzero(&sk, sizeof(sk));
 	}
 }
@@ -373,9 +347,9 @@ TEST(rfc7714_16_gcm_ctr_key_blocks)
 
 	REQUIRE(k128_len == 16 && k256_len == 32 && ctr_len == 16);
 	crypto_aes_cm_keystream(W->crypto.mgr, k128, 16, ctr, out, sizeof(out));
-	CHECK_BYTES("RFC 7714 16.1.1 key blocks 0..2", out, sizeof(out), kb128, kb128_len);
+	CHECK_BYTES_LEN("RFC 7714 16.1.1 key blocks 0..2", out, sizeof(out), kb128, kb128_len);
 	crypto_aes_cm_keystream(W->crypto.mgr, k256, 32, ctr, out, sizeof(out));
-	CHECK_BYTES("RFC 7714 16.2.1 key blocks 0..2", out, sizeof(out), kb256, kb256_len);
+	CHECK_BYTES_LEN("RFC 7714 16.2.1 key blocks 0..2", out, sizeof(out), kb256, kb256_len);
 }
 
 /* §16.1.1 / §16.2.1: protect the RFC's packet, get the RFC's bytes; then
@@ -572,14 +546,4 @@ TEST(rfc7714_altered_packets_are_refused)
 	}
 }
 
-int
-main(void)
-{
-	int bad;
-
-	W = engine_worker();
-	printf("ipsec-mb %s, code path %s\n", imb_get_version_str(), W->crypto.arch);
-	bad = test_run_all();
-	engine_worker_free(W);
-	return bad;
-}
+ENGINE_TEST_MAIN(W, "")
