@@ -14,6 +14,7 @@ kdf_prf(IMB_MGR *mgr, const uint8_t *master_key, unsigned int key_len, const uin
 	memcpy(iv, master_salt, salt_len);
 	iv[7] ^= (uint8_t)label;
 	crypto_aes_cm_keystream(mgr, master_key, key_len, iv, out, len);
+	explicit_bzero(iv, sizeof(iv)); /* the master salt, XORed with a label */
 }
 
 void

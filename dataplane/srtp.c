@@ -12,6 +12,7 @@
 
 #include <rte_branch_prediction.h>
 #include <rte_common.h>
+#include <rte_debug.h>
 #include <rte_mbuf.h>
 
 #include "replay.h"
@@ -94,37 +95,107 @@ stream_find(struct srtp_half *h, uint32_t ssrc)
 	return NULL;
 }
 
-/* A new SSRC takes a free slot, or the least recently used one. */
-static struct srtp_stream *
-stream_take(struct worker *w, struct srtp_half *h, uint32_t ssrc)
-{
-	struct srtp_stream *s = &h->streams[0];
+static const uint64_t window_all_seen[2] = {~0ull, ~0ull};
+static const uint64_t window_empty[2] = {0, 0};
 
-	for (unsigned int k = 0; k < SSRC_SLOTS; k++) {
+/* Where an SSRC stands: its stream, or what its tombstone remembers (top,
+ * everything up to it seen), or a new stream (top 0, nothing seen). */
+static inline struct srtp_stream *
+stream_peek(struct srtp_half *h, uint32_t ssrc, uint64_t *top, const uint64_t **window)
+{
+	struct srtp_stream *st = stream_find(h, ssrc);
+
+	if (likely(st != NULL)) {
+		*top = st->top;
+		*window = st->window;
+		return st;
+	}
+	*top = 0;
+	*window = window_empty;
+	for (unsigned int k = 0; k < SSRC_RETIRED; k++)
+		if (h->retired[k].keygen != 0 && h->retired[k].ssrc == ssrc) {
+			*top = h->retired[k].top;
+			*window = window_all_seen;
+		}
+	return NULL;
+}
+
+/* Note the direction's current key: a new key restarts the lifetime count
+ * and makes the tombstones made under older keys reclaimable. */
+static inline void
+half_key(struct srtp_half *h, const struct srtp_keys *keys)
+{
+	if (unlikely(h->counted_keys != keys)) {
+		h->counted_keys = keys;
+		h->uses = 0;
+		if (++h->keygen == 0)
+			h->keygen = 1;
+	}
+}
+
+/* A slot for a new SSRC (policy in srtp.h, struct srtp_half).
+ * @return the stream, restored from its tombstone if it had one, or NULL. */
+static struct srtp_stream *
+stream_claim(struct worker *w, struct srtp_half *h, uint32_t ssrc)
+{
+	struct srtp_stream *s = NULL;
+	struct srtp_retired *back = NULL, *tomb = NULL;
+	uint64_t top = 0;
+
+	for (unsigned int k = 0; k < SSRC_RETIRED; k++)
+		if (h->retired[k].keygen != 0 && h->retired[k].ssrc == ssrc)
+			back = &h->retired[k];
+	if (back != NULL)
+		top = back->top;
+	for (unsigned int k = 0; k < SSRC_SLOTS; k++)
 		if (h->streams[k].last_used == 0) {
 			s = &h->streams[k];
-			goto init;
+			if (back != NULL)
+				back->keygen = 0;
+			goto take;
 		}
-		if (h->streams[k].last_used < s->last_used)
-			s = &h->streams[k];
+	/* Evict the least recently used stream idle for SSRC_IDLE_MS. A
+	 * replay never refreshes a stream (only commits do), so an attacker
+	 * cannot keep slots busy, nor push out a live call. */
+	for (unsigned int k = 0; k < SSRC_SLOTS; k++) {
+		struct srtp_stream *c = &h->streams[k];
+
+		if ((int32_t)(w->now_ms - c->last_used) >= SSRC_IDLE_MS &&
+		    (s == NULL || (int32_t)(s->last_used - c->last_used) > 0))
+			s = c;
 	}
+	if (s == NULL)
+		return NULL;
+	tomb = back;
+	for (unsigned int k = 0; tomb == NULL && k < SSRC_RETIRED; k++)
+		if (h->retired[k].keygen != h->keygen) /* free, or an older key's */
+			tomb = &h->retired[k];
+	if (tomb == NULL)
+		return NULL;
+	tomb->ssrc = s->ssrc;
+	tomb->top = s->top;
+	tomb->keygen = h->keygen;
 	h->cnt.evicted++;
 	w->stats.ssrc_evicted++;
-init:
+take:
 	s->ssrc = ssrc;
-	s->top = 0;
-	s->window[0] = s->window[1] = 0;
+	s->top = top;
+	s->window[0] = s->window[1] = back != NULL ? ~0ull : 0;
 	return s;
 }
 
 static inline void
-stream_touch(struct srtp_half *h, struct srtp_stream *s)
+stream_touch(const struct worker *w, struct srtp_stream *s)
 {
-	/* The stamp wraps after 2^32 packets; a wrapped stamp only makes LRU
-	 * pick a busier slot once, never a wrong key or index. */
-	if (unlikely(++h->clock == 0))
-		h->clock = 1;
-	s->last_used = h->clock;
+	s->last_used = w->now_ms | 1; /* never 0: 0 marks a free slot */
+}
+
+/* SRTP works in place: a shared, indirect or chained mbuf would have its
+ * other users see our plaintext or ciphertext. */
+static inline bool
+msg_writable(const struct rte_mbuf *m)
+{
+	return m->nb_segs == 1 && RTE_MBUF_DIRECT(m) && rte_mbuf_refcnt_read(m) == 1;
 }
 
 static inline void
@@ -238,9 +309,8 @@ unprotect_prepare(struct worker *w, struct burst *b, unsigned int i, struct pkt 
 	const struct srtp_keys *keys = dir_keys(d);
 	const struct suite_info *s;
 	unsigned int len = b->msg_len[i], mki_len, tag_len, mki_off, h;
-	uint64_t top = 0;
-	const uint64_t zero[2] = {0, 0}, *window = zero;
-	struct srtp_stream *st;
+	uint64_t top;
+	const uint64_t *window;
 	enum replay_result rr;
 	int64_t delta;
 
@@ -252,6 +322,9 @@ unprotect_prepare(struct worker *w, struct burst *b, unsigned int i, struct pkt 
 		return DROP_SRTP_NO_KEY;
 	if (unlikely(!msg_fits(b, i)))
 		return DROP_SRTP_TOO_SHORT;
+	if (unlikely(!msg_writable(b->pkts[i])))
+		return DROP_MBUF_NOT_WRITABLE;
+	half_key(p->half, keys);
 	s = &suites[keys->suite];
 	mki_len = keys->mki_len;
 	tag_len = p->rtcp ? s->rtcp_tag_len : s->rtp_tag_len;
@@ -296,7 +369,9 @@ unprotect_prepare(struct worker *w, struct burst *b, unsigned int i, struct pkt 
 		eidx = rd32(p->msg + idx_off);
 		p->ssrc = rtcp_ssrc(p->msg);
 		p->index = eidx & SRTCP_INDEX_MAX;
-		p->encrypted = (eidx & SRTCP_E_BIT) != 0;
+		/* NULL_HMAC_SHA1_80 never decrypts, whatever E says (libsrtp's
+		 * null cipher leaves the payload as it is). */
+		p->encrypted = s->encrypts && (eidx & SRTCP_E_BIT) != 0;
 		p->enc_off = RTCP_HDR_LEN;
 		p->out_len = (uint16_t)(s->aead ? p->tag_off : idx_off);
 		p->enc_len = (uint16_t)(p->out_len - RTCP_HDR_LEN);
@@ -311,12 +386,7 @@ unprotect_prepare(struct worker *w, struct burst *b, unsigned int i, struct pkt 
 	}
 	p->keys = keys;
 
-	st = stream_find(p->half, p->ssrc);
-	p->st = st;
-	if (st != NULL) {
-		top = st->top;
-		window = st->window;
-	}
+	p->st = stream_peek(p->half, p->ssrc, &top, &window);
 	if (!p->rtcp)
 		delta = srtp_index_estimate(top, rtp_seq(p->msg), &p->index);
 	else
@@ -362,7 +432,9 @@ unprotect_commit(struct worker *w, unsigned int i, struct pkt *p)
 	if (unlikely(st == NULL || st->ssrc != p->ssrc || st->last_used == 0)) {
 		st = stream_find(h, p->ssrc);
 		if (st == NULL)
-			st = stream_take(w, h, p->ssrc);
+			st = stream_claim(w, h, p->ssrc);
+		if (unlikely(st == NULL))
+			return DROP_SRTP_SSRC_FULL;
 	}
 	/* Recheck: an earlier packet of this burst may carry the same index. */
 	delta = (int64_t)p->index - (int64_t)st->top;
@@ -370,7 +442,7 @@ unprotect_commit(struct worker *w, unsigned int i, struct pkt *p)
 	if (unlikely(rr != REPLAY_OK))
 		return replay_reason(rr);
 	replay_commit(&st->top, st->window, delta);
-	stream_touch(h, st);
+	stream_touch(w, st);
 	h->cnt.packets++;
 	h->cnt.bytes += p->out_len;
 
@@ -397,21 +469,23 @@ unprotect_retry_prepare(struct worker *w, struct burst *b, unsigned int i, struc
 {
 	const struct srtp_keys *prev =
 		__atomic_load_n(&b->unprotect[i]->prev_keys, __ATOMIC_ACQUIRE);
-	const struct srtp_stream *st = stream_find(p->half, p->ssrc);
-	uint64_t index = p->index;
+	uint64_t index = p->index, top;
+	const uint64_t *window;
 	bool moved = false;
 
 	if (p->retried)
 		return false;
 	if (!p->rtcp) {
-		int64_t delta = srtp_index_estimate(st ? st->top : 0, rtp_seq(p->msg), &index);
+		int64_t delta;
 
-		moved = index != p->index &&
-			replay_check(st ? st->window : (const uint64_t[2]){0, 0}, delta) ==
-				REPLAY_OK;
+		stream_peek(p->half, p->ssrc, &top, &window);
+		delta = srtp_index_estimate(top, rtp_seq(p->msg), &index);
+		moved = index != p->index && replay_check(window, delta) == REPLAY_OK;
 	}
+	/* The previous key is tried only when neither key has an MKI: with
+	 * one, the packet names its key, and its layout depends on it. */
 	if (!moved && (prev == NULL || prev == p->keys || prev->suite != p->keys->suite ||
-		       p->keys->mki_len != 0))
+		       p->keys->mki_len != 0 || prev->mki_len != 0))
 		return false;
 	if (p->aead && p->enc_len > 0) {
 		/* The tag is discarded; rx_tag is otherwise unused for GCM. */
@@ -435,11 +509,12 @@ srtp_unprotect_burst(struct worker *w, struct burst *b)
 	uint16_t live[BURST_MAX], retry[BURST_MAX];
 	unsigned int n_live = 0, n_retry = 0, done = 0;
 
+	RTE_VERIFY(b->n <= BURST_MAX); /* a caller bug, never traffic */
 	crypto_burst_reset(cw);
 	for (unsigned int i = 0; i < b->n; i++) {
 		enum drop_reason r;
 
-		if (b->unprotect[i] == NULL || b->verdict[i] != V_FWD)
+		if (b->unprotect[i] == NULL || b->verdict[i] != V_FWD || b->kind[i] > MSG_RTCP)
 			continue;
 		r = unprotect_prepare(w, b, i, &pk[i]);
 		if (unlikely(r != DROP_NONE))
@@ -514,8 +589,6 @@ protect_prepare(struct worker *w, struct burst *b, unsigned int i, struct pkt *p
 	const struct suite_info *s;
 	unsigned int len = b->msg_len[i], grow, h;
 	struct srtp_half *half;
-	struct srtp_stream *st;
-	int64_t delta;
 
 	p->msg = rte_pktmbuf_mtod_offset(b->pkts[i], uint8_t *, b->msg_off[i]);
 	p->rtcp = b->kind[i] == MSG_RTCP;
@@ -524,6 +597,8 @@ protect_prepare(struct worker *w, struct burst *b, unsigned int i, struct pkt *p
 		return DROP_SRTP_NO_KEY;
 	if (unlikely(!msg_fits(b, i)))
 		return DROP_SRTP_TOO_SHORT;
+	if (unlikely(!msg_writable(b->pkts[i])))
+		return DROP_MBUF_NOT_WRITABLE;
 	s = &suites[keys->suite];
 	p->keys = keys;
 	p->tag_len = p->rtcp ? s->rtcp_tag_len : s->rtp_tag_len;
@@ -558,30 +633,32 @@ protect_prepare(struct worker *w, struct burst *b, unsigned int i, struct pkt *p
 		return DROP_NO_TAILROOM;
 
 	/* Key lifetime, counted per key object (RFC 3711 §9.2). */
-	if (half->counted_keys != keys) {
-		half->counted_keys = keys;
-		half->uses = 0;
-	}
+	half_key(half, keys);
 	if (unlikely(half->uses >= (p->rtcp ? SRTCP_KEY_LIFETIME : SRTP_KEY_LIFETIME)))
 		return DROP_SRTP_KEY_EXHAUSTED;
 
-	st = stream_find(half, p->ssrc);
-	if (st == NULL)
-		st = stream_take(w, half, p->ssrc);
 	if (!p->rtcp) {
+		struct srtp_stream *st = stream_find(half, p->ssrc);
+		int64_t delta;
+
+		if (st == NULL)
+			st = stream_claim(w, half, p->ssrc);
+		if (unlikely(st == NULL))
+			return DROP_SRTP_SSRC_FULL;
 		delta = srtp_index_estimate(st->top, rtp_seq(p->msg), &p->index);
 		if (unlikely(replay_check(st->window, delta) != REPLAY_OK))
 			return DROP_SRTP_INDEX_REUSE;
+		replay_commit(&st->top, st->window, delta);
+		stream_touch(w, st);
 	} else {
-		/* The sender's SRTCP index counts from 1, as libsrtp (and so
-		 * most endpoints) does; receivers accept any start. */
-		if (unlikely(st->top >= SRTCP_INDEX_MAX))
+		/* One SRTCP index sequence per direction, whatever the SSRC:
+		 * unique under the key even when streams come and go, so no
+		 * keystream is ever reused. It counts from 1, as libsrtp (and
+		 * so most endpoints) does; receivers accept any start. */
+		if (unlikely(half->rtcp_index >= SRTCP_INDEX_MAX))
 			return DROP_SRTP_KEY_EXHAUSTED;
-		p->index = st->top + 1;
-		delta = 1;
+		p->index = ++half->rtcp_index;
 	}
-	replay_commit(&st->top, st->window, delta);
-	stream_touch(half, st);
 	half->uses++;
 	half->cnt.packets++;
 	half->cnt.bytes += len;
@@ -638,11 +715,12 @@ srtp_protect_burst(struct worker *w, struct burst *b)
 	struct pkt pk[BURST_MAX];
 	unsigned int done = 0;
 
+	RTE_VERIFY(b->n <= BURST_MAX); /* a caller bug, never traffic */
 	crypto_burst_reset(cw);
 	for (unsigned int i = 0; i < b->n; i++) {
 		enum drop_reason r;
 
-		if (b->protect[i] == NULL || b->verdict[i] != V_FWD)
+		if (b->protect[i] == NULL || b->verdict[i] != V_FWD || b->kind[i] > MSG_RTCP)
 			continue;
 		r = protect_prepare(w, b, i, &pk[i]);
 		if (unlikely(r != DROP_NONE))
@@ -657,7 +735,7 @@ srtp_protect_burst(struct worker *w, struct burst *b)
 		struct pkt *p = &pk[i];
 		const struct srtp_keys *k;
 
-		if (b->protect[i] == NULL || b->verdict[i] != V_FWD)
+		if (b->protect[i] == NULL || b->verdict[i] != V_FWD || b->kind[i] > MSG_RTCP)
 			continue;
 		k = p->keys;
 		if (p->aead) {

@@ -25,6 +25,8 @@
 #include "crypto.h"
 
 #define SSRC_SLOTS 4 /* audio, video, RTX, a changed SSRC after hold/transfer */
+#define SSRC_RETIRED 8 /* tombstones of evicted SSRCs, per key */
+#define SSRC_IDLE_MS 2000 /* a stream idle this long may give its slot up */
 
 #define SRTP_KEY_LIFETIME (1ull << 48) /* RFC 3711 §9.2 */
 #define SRTCP_KEY_LIFETIME (1ull << 31)
@@ -32,11 +34,21 @@
 /* One SSRC's replay and index state for SRTP or SRTCP. */
 struct srtp_stream {
 	uint32_t ssrc;
-	uint32_t last_used; /* 0: free slot; else a stamp from srtp_half.clock (LRU) */
+	uint32_t last_used; /* 0: free slot; else worker.now_ms | 1 at the last commit */
 	uint64_t top; /* highest index received (rx) or sent (tx) */
 	uint64_t window[2]; /* replay bitmap, see replay.h */
 };
 _Static_assert(sizeof(struct srtp_stream) == 32, "four streams fill two cache lines");
+
+/* What an evicted stream leaves behind. When its SSRC comes back, its top
+ * index is restored and everything up to it counts as seen: no replay of
+ * its old packets is accepted, no index it sent is sent again (keystream
+ * reuse), and its ROC is kept. */
+struct srtp_retired {
+	uint32_t ssrc;
+	uint32_t keygen; /* srtp_half.keygen when retired; 0: free */
+	uint64_t top;
+};
 
 struct srtp_counters {
 	uint64_t packets; /* protected, or verified and unprotected */
@@ -47,13 +59,19 @@ struct srtp_counters {
 	uint64_t evicted; /* a stream slot reused for a new SSRC */
 };
 
-/* The SRTP or SRTCP side of a direction. One writer (see top). */
+/* The SRTP or SRTCP side of a direction. One writer (see top).
+ * Stream slots: a new SSRC takes a free slot, or evicts the least recently
+ * used stream idle for SSRC_IDLE_MS, leaving a tombstone. Tombstones made
+ * under the current key are never dropped: when none can be had, a new
+ * SSRC is refused (DROP_SRTP_SSRC_FULL) rather than forgetting state whose
+ * loss would allow replays or keystream reuse. A re-key frees them. */
 struct srtp_half {
 	struct srtp_stream streams[SSRC_SLOTS];
-	const struct srtp_keys *counted_keys; /* key whose uses are counted below */
+	struct srtp_retired retired[SSRC_RETIRED];
+	const struct srtp_keys *counted_keys; /* the direction's key, as last seen */
 	uint64_t uses; /* packets protected under counted_keys */
-	uint32_t clock;
-	uint32_t reserved;
+	uint32_t keygen; /* bumped whenever counted_keys changes */
+	uint32_t rtcp_index; /* protect: last SRTCP index sent, any SSRC */
 	struct srtp_counters cnt;
 } __attribute__((aligned(64)));
 
@@ -84,8 +102,8 @@ const struct srtp_keys *srtp_dir_end_overlap(struct srtp_dir *d);
 
 /**
  * Verify and decrypt, in place, every packet of @p b that has an unprotect
- * context and verdict V_FWD. RFC 3711 order: index estimate, replay check,
- * MKI, tag (constant time), then decryption; ROC, replay window and SSRC
+ * context and verdict V_FWD. RFC 3711 order: MKI, index estimate, replay
+ * check, tag (constant time), then decryption; ROC, replay window and SSRC
  * slots change only for packets whose tag verified. Failed packets get
  * V_DROP and a DROP_* reason; the rest of the burst carries on.
  * @return the number of packets unprotected.

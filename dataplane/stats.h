@@ -41,7 +41,11 @@
 	  "protect refused: index already sent under this key")                                    \
 	X(SRTP_KEY_EXHAUSTED, srtp_key_exhausted,                                                  \
 	  "key lifetime reached (2^48 SRTP / 2^31 SRTCP packets)")                                 \
-	X(NO_TAILROOM, no_tailroom, "no room in the buffer for the tag and MKI")
+	X(SRTP_SSRC_FULL, srtp_ssrc_full,                                                          \
+	  "new SSRC refused: every slot is live and no tombstone is free")                         \
+	X(NO_TAILROOM, no_tailroom, "no room in the buffer for the tag and MKI")                   \
+	X(MBUF_NOT_WRITABLE, mbuf_not_writable,                                                    \
+	  "mbuf shared, indirect or chained: SRTP works in place")
 
 enum drop_reason {
 	DROP_NONE = 0,

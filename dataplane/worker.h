@@ -12,6 +12,10 @@
 
 struct worker {
 	unsigned int id;
+	/* Coarse wall clock in milliseconds, set by the worker loop once per
+	 * iteration (wraps after 49 days; compared modulo 2^32). SSRC slots
+	 * use it to tell an idle stream from a live one. */
+	uint32_t now_ms;
 	struct worker_stats stats;
 	struct crypto_worker crypto;
 };

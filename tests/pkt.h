@@ -33,6 +33,7 @@ test_mbuf_set(struct test_mbuf *t, const uint8_t *data, unsigned int len)
 	t->m.data_len = (uint16_t)len;
 	t->m.pkt_len = len;
 	t->m.nb_segs = 1;
+	rte_mbuf_refcnt_set(&t->m, 1);
 	memcpy(t->buf + TEST_HEADROOM, data, len);
 	return &t->m;
 }

@@ -595,7 +595,6 @@ TEST(drop_key_exhausted)
 		const struct srtp_keys *retire[2];
 		uint8_t plain[128], a[2048], out[2048];
 		unsigned int n, al, ol;
-		struct srtp_stream *st;
 
 		SET_CTX("%s", suites[s].name);
 		/* SRTP: 2^48 - 1 packets sent under k; one more is fine, then no more. */
@@ -635,10 +634,8 @@ TEST(drop_key_exhausted)
 		CHECK_EQ(srtp_dir_set_keys(tx, k, false, retire), 0);
 		n = build_rtcp(plain, 0xbbbb, 8, 3);
 		CHECK_REASON(try_protect(tx, 1, plain, n, a, &al), DROP_NONE);
-		st = find_stream(&tx->rtcp, 0xbbbb);
-		REQUIRE(st != NULL);
-		CHECK_EQ(st->top, 1);
-		st->top = 0x7ffffffe;
+		CHECK_EQ(tx->rtcp.rtcp_index, 1);
+		tx->rtcp.rtcp_index = 0x7ffffffe;
 		CHECK_REASON(try_protect(tx, 1, plain, n, a, &al), DROP_NONE);
 		CHECK_EQ(rd32(a + eidx_at(s, 0, al)),
 			 0x7fffffffu | (suites[s].encrypts ? 0x80000000u : 0));
@@ -646,11 +643,11 @@ TEST(drop_key_exhausted)
 		CHECK_EQ(ol, n);
 		CHECK_MEM(out, plain, n);
 		CHECK_REASON(try_protect(tx, 1, plain, n, a, &al), DROP_SRTP_KEY_EXHAUSTED);
-		CHECK_EQ(st->top, 0x7fffffff);
+		CHECK_EQ(tx->rtcp.rtcp_index, 0x7fffffff);
 		CHECK_EQ(tx->rtcp.cnt.dropped, 1);
-		/* other SSRCs carry on */
+		/* One SRTCP index sequence per direction: every SSRC is done. */
 		n = build_rtcp(plain, 0xcccc, 8, 4);
-		CHECK_REASON(try_protect(tx, 1, plain, n, a, &al), DROP_NONE);
+		CHECK_REASON(try_protect(tx, 1, plain, n, a, &al), DROP_SRTP_KEY_EXHAUSTED);
 		dir_free(tx);
 		dir_free(rx);
 		keys_destroy(k);
@@ -1199,61 +1196,319 @@ TEST(ssrc_slots_keep_their_own_state)
 	keys_destroy(k);
 }
 
-TEST(ssrc_fifth_evicts_lru)
+/* Review finding 3: moving from a key with an MKI to one without, with
+ * overlap, must not push old-key packets through the no-MKI retry (their
+ * layout differs): they are refused and change nothing. */
+TEST(overlap_across_mki_change_refuses_old_layout)
+{
+	static const uint8_t mki[4] = {0x5e, 0xad, 0xbe, 0xef};
+	struct srtp_keys *k1 = mkkeys(SUITE_AES_CM_128_HMAC_SHA1_80, 51, mki, 4);
+	struct srtp_keys *k2 = mkkeys(SUITE_AES_CM_128_HMAC_SHA1_80, 52, NULL, 0);
+	struct srtp_dir *tx = engine_dir(k1), *rx = engine_dir(k1);
+	const struct srtp_keys *retire[2];
+	uint8_t plain[256], a[512], out[512];
+	unsigned int n, al, ol;
+
+	SET_CTX("mki change");
+	for (int rtcp = 0; rtcp < 2; rtcp++) {
+		struct srtp_half *h = rtcp ? &rx->rtcp : &rx->rtp;
+		struct srtp_stream snap[SSRC_SLOTS];
+
+		n = rtcp ? build_rtcp(plain, 0x61, 16, 1)
+			 : build_rtp(plain, 0x61, 1, 0, 30, 0, -1, 0);
+		CHECK_REASON(try_protect(tx, rtcp, plain, n, a, &al), DROP_NONE);
+		if (rtcp == 0) {
+			CHECK_EQ(srtp_dir_set_keys(rx, k2, true, retire), 0);
+		}
+		memcpy(snap, h->streams, sizeof(snap));
+		CHECK_REASON(unprotect_copy(rx, rtcp, a, al, out, &ol), DROP_SRTP_AUTH);
+		CHECK_MEM(h->streams, snap, sizeof(snap));
+	}
+	dir_free(tx);
+	dir_free(rx);
+	keys_destroy(k1);
+	keys_destroy(k2);
+}
+
+/* Review finding 4: NULL_HMAC_SHA1_80 SRTCP with the E bit set (a libsrtp
+ * sender configured for confidentiality with the null cipher) is
+ * authenticated and passed through unchanged, never "decrypted". */
+TEST(null_suite_srtcp_e_bit_set)
+{
+	uint8_t key[16], salt[14], plain[256], pkt[512], out[512];
+	struct srtp_keys *k;
+	struct srtp_dir *rx;
+	srtp_policy_t pol;
+	unsigned char keysalt[30];
+	srtp_t lib;
+	int len;
+	unsigned int n, ol;
+
+	SET_CTX("null E=1");
+	engine_fill_key(SUITE_NULL_HMAC_SHA1_80, key, salt, 53);
+	k = engine_keys(W, SUITE_NULL_HMAC_SHA1_80, key, salt, NULL, 0);
+	rx = engine_dir(k);
+	memset(&pol, 0, sizeof(pol));
+	ref_crypto_policy(SUITE_NULL_HMAC_SHA1_80, &pol.rtp, &pol.rtcp);
+	pol.rtcp.sec_serv = sec_serv_conf_and_auth;
+	memcpy(keysalt, key, 16);
+	memcpy(keysalt + 16, salt, 14);
+	pol.key = keysalt;
+	pol.ssrc.type = ssrc_any_outbound;
+	pol.window_size = 128;
+	REQUIRE(srtp_create(&lib, &pol) == srtp_err_status_ok);
+	n = build_rtcp(plain, 0x62, 24, 9);
+	memcpy(pkt, plain, n);
+	len = (int)n;
+	REQUIRE(srtp_protect_rtcp(lib, pkt, &len) == srtp_err_status_ok);
+	CHECK_EQ(rd32(pkt + n) >> 31, 1); /* E set */
+	CHECK_REASON(unprotect_copy(rx, 1, pkt, (unsigned int)len, out, &ol), DROP_NONE);
+	CHECK_EQ(ol, n);
+	CHECK_MEM(out, plain, n);
+	srtp_dealloc(lib);
+	dir_free(rx);
+	keys_destroy(k);
+}
+
+/* SRTP works in place: a shared (refcnt 2) or chained mbuf is refused on
+ * both paths, and the packet bytes are left alone. */
+TEST(drop_mbuf_not_writable)
+{
+	struct srtp_keys *k = mkkeys(SUITE_AES_CM_128_HMAC_SHA1_80, 54, NULL, 0);
+	struct srtp_dir *tx = engine_dir(k), *rx = engine_dir(k);
+	uint8_t plain[256], a[512];
+	unsigned int n, al;
+	struct burst b;
+
+	SET_CTX("not writable");
+	n = build_rtp(plain, 0x63, 1, 0, 40, 0, -1, 0);
+	CHECK_REASON(try_protect(tx, 0, plain, n, a, &al), DROP_NONE);
+	for (int how = 0; how < 2; how++) {
+		for (int prot = 0; prot < 2; prot++) {
+			burst_reset(&b);
+			if (prot)
+				burst_add(&b, plain, n, 0, NULL, tx);
+			else
+				burst_add(&b, a, al, 0, rx, NULL);
+			if (how == 0)
+				rte_mbuf_refcnt_set(b.pkts[0], 2);
+			else
+				b.pkts[0]->nb_segs = 2;
+			CHECK_EQ(prot ? srtp_protect_burst(W, &b) : srtp_unprotect_burst(W, &b), 0);
+			CHECK_DROPPED(b, 0, DROP_MBUF_NOT_WRITABLE);
+			CHECK_MEM(test_mbuf_data(&TM[0]), prot ? plain : a, prot ? n : al);
+			rte_mbuf_refcnt_set(b.pkts[0], 1);
+			b.pkts[0]->nb_segs = 1;
+		}
+	}
+	dir_free(tx);
+	dir_free(rx);
+	keys_destroy(k);
+}
+
+/* Slots: a fifth SSRC is refused while the four streams are live, and takes
+ * the least recently used slot once that stream has been idle SSRC_IDLE_MS
+ * (time is the worker's now_ms, set by the worker loop; here by hand). */
+TEST(ssrc_fifth_evicts_idle_lru)
 {
 	struct srtp_keys *k = mkkeys(SUITE_AEAD_AES_128_GCM, 15, NULL, 0);
 	struct srtp_dir *tx = engine_dir(k), *rx = engine_dir(k);
 	struct srtp_stream snap[SSRC_SLOTS];
-	uint8_t plain[256], prot[512], out[512];
-	unsigned int n, l, ol, b_slot = SSRC_SLOTS, a_slot = SSRC_SLOTS;
-	uint64_t ev0;
+	unsigned int b_slot = SSRC_SLOTS;
+	uint64_t ev0 = W->stats.ssrc_evicted;
 
 	SET_CTX("eviction");
+	W->now_ms = 1000;
 	CHECK_REASON(send_one(tx, rx, 0, 0xa, 1, NULL, NULL), DROP_NONE);
 	CHECK_REASON(send_one(tx, rx, 0, 0xb, 1, NULL, NULL), DROP_NONE);
 	CHECK_REASON(send_one(tx, rx, 0, 0xc, 1, NULL, NULL), DROP_NONE);
 	CHECK_REASON(send_one(tx, rx, 0, 0xd, 1, NULL, NULL), DROP_NONE);
+	/* All four live: a fifth is refused by the sender, and by the
+	 * receiver (fed by another sender), each leaving its slots as they
+	 * were. */
+	W->now_ms = 1000 + SSRC_IDLE_MS - 2;
+	{
+		struct srtp_dir *tx2 = engine_dir(k);
+		uint8_t plain[256], a[512], out[512];
+		unsigned int n = build_rtp(plain, 0xe, 1, 0, 30, 0, -1, 0), al, ol;
+
+		memcpy(snap, tx->rtp.streams, sizeof(snap));
+		CHECK_REASON(try_protect(tx, 0, plain, n, a, &al), DROP_SRTP_SSRC_FULL);
+		CHECK_MEM(tx->rtp.streams, snap, sizeof(snap));
+		memcpy(snap, rx->rtp.streams, sizeof(snap));
+		CHECK_REASON(try_protect(tx2, 0, plain, n, a, &al), DROP_NONE);
+		CHECK_REASON(unprotect_copy(rx, 0, a, al, out, &ol), DROP_SRTP_SSRC_FULL);
+		CHECK_MEM(rx->rtp.streams, snap, sizeof(snap));
+		dir_free(tx2);
+	}
+	CHECK_EQ(tx->rtp.cnt.evicted + rx->rtp.cnt.evicted, 0);
+	/* 0xa, 0xc, 0xd keep talking; 0xb goes quiet. */
+	W->now_ms = 1000 + SSRC_IDLE_MS + 10;
 	CHECK_REASON(send_one(tx, rx, 0, 0xa, 2, NULL, NULL), DROP_NONE);
 	CHECK_REASON(send_one(tx, rx, 0, 0xc, 2, NULL, NULL), DROP_NONE);
-	CHECK_REASON(send_one(tx, rx, 0, 0xd, 2, NULL, NULL), DROP_NONE); /* 0xb is LRU */
-	CHECK_EQ(rx->rtp.cnt.evicted, 0);
-	for (unsigned int x = 0; x < SSRC_SLOTS; x++) {
+	CHECK_REASON(send_one(tx, rx, 0, 0xd, 2, NULL, NULL), DROP_NONE);
+	for (unsigned int x = 0; x < SSRC_SLOTS; x++)
 		if (rx->rtp.streams[x].ssrc == 0xb)
 			b_slot = x;
-		if (rx->rtp.streams[x].ssrc == 0xa)
-			a_slot = x;
-	}
-	REQUIRE(b_slot < SSRC_SLOTS && a_slot < SSRC_SLOTS);
-	memcpy(snap, rx->rtp.streams, sizeof(snap));
-
-	/* a fifth verified SSRC takes 0xb's slot */
-	n = build_rtp(plain, 0xe, 1, 0, 30, 0, -1, 0);
-	l = protect_copy(tx, 0, plain, n, prot);
-	REQUIRE(l != 0);
-	ev0 = W->stats.ssrc_evicted;
-	CHECK_REASON(unprotect_copy(rx, 0, prot, l, out, &ol), DROP_NONE);
+	REQUIRE(b_slot < SSRC_SLOTS);
+	CHECK_REASON(send_one(tx, rx, 0, 0xe, 1, NULL, NULL), DROP_NONE);
 	CHECK_EQ(rx->rtp.cnt.evicted, 1);
-	CHECK_EQ(W->stats.ssrc_evicted - ev0, 1);
+	CHECK_EQ(tx->rtp.cnt.evicted, 1);
+	CHECK_EQ(W->stats.ssrc_evicted - ev0, 2);
 	CHECK_EQ(rx->rtp.streams[b_slot].ssrc, 0xe);
-	CHECK_EQ(rx->rtp.streams[b_slot].top, 1);
-	for (unsigned int x = 0; x < SSRC_SLOTS; x++)
-		if (x != b_slot)
-			CHECK_MEM(&rx->rtp.streams[x], &snap[x], sizeof(snap[x]));
 	CHECK(find_stream(&rx->rtp, 0xb) == NULL);
-	/* 0xb comes back: it takes the now least recently used slot, 0xa's */
-	CHECK_REASON(send_one(tx, rx, 0, 0xb, 2, NULL, NULL), DROP_NONE);
-	CHECK_EQ(rx->rtp.cnt.evicted, 2);
-	CHECK_EQ(rx->rtp.streams[a_slot].ssrc, 0xb);
-	/* the sender's slots evict the same way; SRTCP slots are separate */
-	CHECK_EQ(tx->rtp.cnt.evicted, 2);
+	/* 0xb left a tombstone with its top index on both sides. */
+	CHECK_EQ(rx->rtp.retired[0].ssrc, 0xb);
+	CHECK_EQ(rx->rtp.retired[0].top, 1);
+	CHECK_EQ(tx->rtp.retired[0].ssrc, 0xb);
+	/* SRTCP streams are separate: none of this touched them. */
 	CHECK_EQ(rx->rtcp.cnt.evicted + tx->rtcp.cnt.evicted, 0);
-	for (uint32_t x = 0; x < 5; x++)
-		CHECK_REASON(send_one(tx, rx, 1, 0x100 + x, 1, NULL, NULL), DROP_NONE);
-	CHECK_EQ(rx->rtcp.cnt.evicted, 1);
-	CHECK_EQ(rx->rtp.cnt.evicted, 2);
+	W->now_ms = 0;
 	dir_free(tx);
 	dir_free(rx);
 	keys_destroy(k);
+}
+
+/* Review finding 1: an evicted SSRC that comes back must not be protected
+ * again under an index it already used (CTR keystream reuse), and keeps its
+ * ROC. */
+TEST(evicted_ssrc_never_reuses_keystream)
+{
+	for (int si = 0; si < SUITE_MAX; si++) {
+		enum suite s = (enum suite)si;
+		struct srtp_keys *k = mkkeys(s, 41, NULL, 0);
+		struct srtp_dir *tx = engine_dir(k), *rx = engine_dir(k);
+		uint8_t plain[256], a[512], out[512];
+		unsigned int n, al, ol;
+
+		SET_CTX("%s", suites[s].name);
+		W->now_ms = 100;
+		/* 0x77 crosses the wrap: ROC 1 at SEQ 5. */
+		for (uint32_t q = 65530; q <= 65536 + 5; q++)
+			CHECK_REASON(send_one(tx, rx, 0, 0x77, (uint16_t)q, NULL, NULL), DROP_NONE);
+		W->now_ms = 100 + SSRC_IDLE_MS + 10;
+		for (uint32_t x = 1; x <= 4; x++) /* four new streams push 0x77 out */
+			CHECK_REASON(send_one(tx, rx, 0, 0x100 + x, 1, NULL, NULL), DROP_NONE);
+		CHECK(find_stream(&tx->rtp, 0x77) == NULL);
+		CHECK(find_stream(&rx->rtp, 0x77) == NULL);
+		/* Back again: SEQ 5 was sent with ROC 1; it must be refused. */
+		W->now_ms = 100 + 2 * SSRC_IDLE_MS + 20;
+		n = build_rtp(plain, 0x77, 5, 0, 30, 0, -1, 0);
+		CHECK_REASON(try_protect(tx, 0, plain, n, a, &al), DROP_SRTP_INDEX_REUSE);
+		/* SEQ 6 goes out under ROC 1, and the receiver follows. */
+		n = build_rtp(plain, 0x77, 6, 0, 30, 0, -1, 0);
+		CHECK_REASON(try_protect(tx, 0, plain, n, a, &al), DROP_NONE);
+		CHECK_REASON(unprotect_copy(rx, 0, a, al, out, &ol), DROP_NONE);
+		CHECK_EQ(ol, n);
+		CHECK_MEM(out, plain, n);
+		CHECK(find_stream(&rx->rtp, 0x77) != NULL);
+		if (find_stream(&rx->rtp, 0x77) != NULL)
+			CHECK_EQ(find_stream(&rx->rtp, 0x77)->top, 0x10006);
+		W->now_ms = 0;
+		dir_free(tx);
+		dir_free(rx);
+		keys_destroy(k);
+	}
+}
+
+/* SRTCP indices come from one sequence per direction: two SSRCs, and one
+ * coming back after eviction, never share an index under the key. */
+TEST(srtcp_index_unique_across_ssrcs)
+{
+	struct srtp_keys *k = mkkeys(SUITE_AES_CM_128_HMAC_SHA1_80, 42, NULL, 0);
+	struct srtp_dir *tx = engine_dir(k), *rx = engine_dir(k);
+	uint8_t wire[512];
+	unsigned int wl;
+	uint32_t seen[12];
+
+	SET_CTX("srtcp index");
+	for (unsigned int q = 0; q < 12; q++) {
+		uint32_t ssrc = 0x200 + q % 3;
+
+		CHECK_REASON(send_one(tx, rx, 1, ssrc, (uint16_t)q, wire, &wl), DROP_NONE);
+		seen[q] = rd32(wire + wl - 10 - 4) & 0x7fffffff;
+		CHECK_EQ(seen[q], q + 1);
+	}
+	CHECK_EQ(tx->rtcp.rtcp_index, 12);
+	dir_free(tx);
+	dir_free(rx);
+	keys_destroy(k);
+}
+
+/* Review finding 2: replaying genuine packets of four other SSRCs must not
+ * push out a live stream, and an evicted stream's old packets never replay. */
+TEST(replays_cannot_evict_or_reopen_a_stream)
+{
+	struct srtp_keys *k = mkkeys(SUITE_AEAD_AES_128_GCM, 43, NULL, 0);
+	struct srtp_dir *tx = engine_dir(k), *rx = engine_dir(k);
+	static uint8_t old[4][512];
+	unsigned int oldl[4], ol;
+	uint8_t out[512];
+
+	SET_CTX("replay eviction");
+	W->now_ms = 10;
+	/* Captured: one genuine packet each of 0x300..0x303. */
+	for (uint32_t x = 0; x < 4; x++)
+		CHECK_REASON(send_one(tx, rx, 0, 0x300 + x, 7, old[x], &oldl[x]), DROP_NONE);
+	/* 0x300 talks on across a wrap; much later the attacker replays. */
+	for (uint32_t q = 65500; q < 65536 + 50; q++)
+		CHECK_REASON(send_one(tx, rx, 0, 0x300, (uint16_t)q, NULL, NULL), DROP_NONE);
+	W->now_ms = 10 + 10 * SSRC_IDLE_MS;
+	CHECK_REASON(send_one(tx, rx, 0, 0x300, 60, NULL, NULL), DROP_NONE);
+	for (uint32_t x = 1; x < 4; x++) {
+		CHECK_REASON(unprotect_copy(rx, 0, old[x], oldl[x], out, &ol), DROP_SRTP_REPLAY);
+	}
+	/* 0x301..0x303 are idle: a new genuine SSRC may evict one of them,
+	 * never the live 0x300; the evicted one's old packet stays a replay. */
+	CHECK_REASON(send_one(tx, rx, 0, 0x3ff, 1, NULL, NULL), DROP_NONE);
+	CHECK(find_stream(&rx->rtp, 0x300) != NULL);
+	for (uint32_t x = 1; x < 4; x++)
+		if (find_stream(&rx->rtp, 0x300 + x) == NULL)
+			CHECK_REASON(unprotect_copy(rx, 0, old[x], oldl[x], out, &ol),
+				     DROP_SRTP_REPLAY);
+	/* and the live stream still decrypts with its ROC. */
+	CHECK_REASON(send_one(tx, rx, 0, 0x300, 61, NULL, NULL), DROP_NONE);
+	W->now_ms = 0;
+	dir_free(tx);
+	dir_free(rx);
+	keys_destroy(k);
+}
+
+/* Tombstones made under the current key are never dropped: once 4 slots and
+ * 8 tombstones are used, a new SSRC is refused; a re-key frees them. */
+TEST(tombstones_full_refuses_until_rekey)
+{
+	struct srtp_keys *k = mkkeys(SUITE_AES_CM_128_HMAC_SHA1_80, 44, NULL, 0);
+	struct srtp_keys *k2 = mkkeys(SUITE_AES_CM_128_HMAC_SHA1_80, 45, NULL, 0);
+	struct srtp_dir *tx = engine_dir(k), *rx = engine_dir(k);
+	const struct srtp_keys *retire[2];
+	uint32_t t = 1;
+
+	SET_CTX("tombstones");
+	for (uint32_t x = 0; x < SSRC_SLOTS + SSRC_RETIRED; x++, t += SSRC_IDLE_MS + 10) {
+		W->now_ms = t;
+		CHECK_REASON(send_one(tx, rx, 0, 0x400 + x, 1, NULL, NULL), DROP_NONE);
+	}
+	W->now_ms = t += SSRC_IDLE_MS + 10;
+	{
+		struct srtp_dir *tx2 = engine_dir(k);
+		uint8_t plain[256], a[512], out[512];
+		unsigned int n = build_rtp(plain, 0x4ff, 1, 0, 30, 0, -1, 0), al, ol;
+
+		CHECK_REASON(try_protect(tx, 0, plain, n, a, &al), DROP_SRTP_SSRC_FULL);
+		CHECK_REASON(try_protect(tx2, 0, plain, n, a, &al), DROP_NONE);
+		CHECK_REASON(unprotect_copy(rx, 0, a, al, out, &ol), DROP_SRTP_SSRC_FULL);
+		dir_free(tx2);
+	}
+	/* New key on both sides: the old key's tombstones may now go. */
+	CHECK_EQ(srtp_dir_set_keys(tx, k2, false, retire), 1);
+	CHECK_EQ(srtp_dir_set_keys(rx, k2, false, retire), 1);
+	CHECK_REASON(send_one(tx, rx, 0, 0x4ff, 1, NULL, NULL), DROP_NONE);
+	W->now_ms = 0;
+	dir_free(tx);
+	dir_free(rx);
+	keys_destroy(k);
+	keys_destroy(k2);
 }
 
 TEST(forged_packet_takes_no_slot)
@@ -1271,9 +1526,10 @@ TEST(forged_packet_takes_no_slot)
 			for (int rtcp = 0; rtcp < 2; rtcp++) {
 				struct srtp_half *h = rtcp ? &rx->rtcp : &rx->rtp;
 				struct srtp_stream snap[SSRC_SLOTS];
-				uint32_t clock = h->clock;
+				struct srtp_retired snap_r[SSRC_RETIRED];
 
 				memcpy(snap, h->streams, sizeof(snap));
+				memcpy(snap_r, h->retired, sizeof(snap_r));
 				/* wrong key: a new SSRC, then 0x60 (in the second round a
 				 * known SSRC, far ahead: it would move ROC/top) */
 				for (int known = 0; known < 2; known++) {
@@ -1288,7 +1544,7 @@ TEST(forged_packet_takes_no_slot)
 						     DROP_SRTP_AUTH);
 				}
 				CHECK_MEM(h->streams, snap, sizeof(snap));
-				CHECK_EQ(h->clock, clock);
+				CHECK_MEM(h->retired, snap_r, sizeof(snap_r));
 			}
 			/* fill all four slots (0x60..0x63) for the second round */
 			for (uint32_t x = 0; x < 4 && !full; x++) {
@@ -1327,6 +1583,12 @@ TEST(forged_in_burst_takes_no_slot)
 		int genuine = x % 4 == 1;
 
 		n = build_rtp(plain, 0x700 + x, 10, 0, 30, 0, -1, 0);
+		srtp_dir_init(forger); /* its own four slots would fill */
+		{
+			const struct srtp_keys *ret[2];
+
+			srtp_dir_set_keys(forger, bad, false, ret);
+		}
 		l = protect_copy(genuine ? tx : forger, 0, plain, n, prot);
 		REQUIRE(l != 0);
 		burst_add(&b, prot, l, 0, rx, NULL);
