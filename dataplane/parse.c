@@ -57,11 +57,10 @@ classify(const uint8_t *p, unsigned int len)
 static inline enum drop_reason
 check_media(const uint8_t *p, unsigned int len, enum msg_kind k)
 {
+	/* No version check: first bytes 128..191 are exactly version 2. */
 	if (k == MSG_RTP) {
 		if (len < 12)
 			return DROP_SRTP_TOO_SHORT;
-		if ((p[0] >> 6) != 2)
-			return DROP_RTP_VERSION;
 		/* CSRCs and extension, checked again by SRTP against the
 		 * length without the tag. */
 		unsigned int h = 12 + 4u * (p[0] & 0x0f);
@@ -76,8 +75,6 @@ check_media(const uint8_t *p, unsigned int len, enum msg_kind k)
 	if (k == MSG_RTCP) {
 		if (len < 8)
 			return DROP_SRTP_TOO_SHORT;
-		if ((p[0] >> 6) != 2)
-			return DROP_RTP_VERSION;
 		/* The first packet of a compound must fit (RFC 3550 §6.4.1);
 		 * the SRTCP trailer follows the last one. */
 		if (4u * (((unsigned int)p[2] << 8 | p[3]) + 1) > len)

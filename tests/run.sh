@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # tests/run.sh: the test command. Installs what is missing, builds srtpfwd
-# (release, and a second build with AddressSanitizer + UBSan), runs every
-# test suite, then the unit, vector and interop suites again under the
-# sanitizers. The last line is "N passed, N failed"; the exit code is 0
+# (release with gcc, and a second build with clang, AddressSanitizer, UBSan,
+# checked ipsec-mb submits and the libFuzzer targets), runs every test
+# suite, then the unit, vector and interop suites again under the
+# sanitizers, and each fuzz target for a bounded number of executions. The last line is "N passed, N failed"; the exit code is 0
 # only when nothing failed. Safe to run twice.
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -24,9 +25,9 @@ build() { # dir, meson options...
 
 echo "== build (release)"
 build build || failed_build=$((failed_build + 1))
-echo "== build (ASan + UBSan, ipsec-mb checked submits)"
-build build-asan --buildtype=debugoptimized -Db_sanitize=address,undefined -Dbench=false \
-	-Dcrypto_check=true ||
+echo "== build (clang: ASan + UBSan, ipsec-mb checked submits, fuzz targets)"
+CC=clang build build-asan --buildtype=debugoptimized -Db_sanitize=address,undefined \
+	-Db_lundef=false -Dbench=false -Dcrypto_check=true -Dfuzz=true ||
 	failed_build=$((failed_build + 1))
 
 # UBSan aborts on the first report so a finding fails its test.
@@ -36,9 +37,10 @@ export LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp
 
 echo "== tests (release)"
 [ -f build/build.ninja ] && meson test -C build --print-errorlogs --num-processes "$jobs"
-echo "== tests under ASan + UBSan (unit, vectors, interop)"
+echo "== tests under ASan + UBSan (unit, vectors, interop, fuzz)"
 [ -f build-asan/build.ninja ] && meson test -C build-asan --print-errorlogs \
-	--num-processes "$jobs" --suite unit --suite vectors --suite interop --timeout-multiplier 4
+	--num-processes "$jobs" --suite unit --suite vectors --suite interop --suite fuzz \
+	--timeout-multiplier 4
 
 python3 - "$failed_build" <<'PY'
 import json, os, sys
