@@ -42,7 +42,8 @@ setup(void)
 
 		engine_fill_key((enum suite)s, key, salt, (uint8_t)s);
 		for (int m = 0; m < 2; m++) {
-			K[s][m] = engine_keys(W, (enum suite)s, key, salt, m ? mki : NULL, m ? 4 : 0);
+			K[s][m] =
+				engine_keys(W, (enum suite)s, key, salt, m ? mki : NULL, m ? 4 : 0);
 			TX[s][m] = engine_dir(K[s][m]);
 			RX[s][m] = engine_dir(NULL);
 		}
@@ -61,7 +62,8 @@ check(const struct burst *b)
 	for (unsigned int i = 0; i < b->n; i++) {
 		if (b->verdict[i] > V_DROP)
 			abort();
-		if (b->verdict[i] == V_DROP && (b->reason[i] == DROP_NONE || b->reason[i] >= DROP_MAX))
+		if (b->verdict[i] == V_DROP &&
+		    (b->reason[i] == DROP_NONE || b->reason[i] >= DROP_MAX))
 			abort();
 		if (b->verdict[i] == V_FWD && b->msg_off[i] + b->msg_len[i] > b->pkts[i]->data_len)
 			abort();
@@ -106,7 +108,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		b.msg_len[i] = (uint16_t)len;
 		/* RFC 5761 §4, as parse would classify a message */
 		b.kind[i] = len >= 2 && (msg[1] & 0x7f) >= 64 && (msg[1] & 0x7f) <= 95 ? MSG_RTCP
-										   : MSG_RTP;
+										       : MSG_RTP;
 		b.n++;
 	}
 	if (b.n == 0)
