@@ -16,6 +16,7 @@
 
 struct rte_mbuf;
 struct srtp_dir;
+struct session;
 
 enum verdict {
 	V_FWD = 0, /* keep going; sent by tx */
@@ -49,6 +50,9 @@ struct burst {
 	uint16_t msg_off[BURST_MAX];
 	uint16_t msg_len[BURST_MAX];
 	uint8_t kind[BURST_MAX]; /* enum msg_kind */
+	/* Filled by lookup: the session and the leg the packet arrived on. */
+	struct session *sess[BURST_MAX];
+	uint8_t leg[BURST_MAX];
 	struct srtp_dir *unprotect[BURST_MAX]; /* inbound context, or NULL: no SRTP in */
 	struct srtp_dir *protect[BURST_MAX]; /* outbound context, or NULL: no SRTP out */
 	uint8_t verdict[BURST_MAX]; /* enum verdict */

@@ -32,6 +32,9 @@
 	  "RTP CSRC list or header extension runs past the packet")                                \
 	X(SRTP_TOO_SHORT, srtp_too_short,                                                          \
 	  "too short to hold the header, tag, MKI and SRTCP index")                                \
+	X(NOT_LOCAL, not_local, "destination is none of our addresses on this port and VLAN")      \
+	X(NO_SESSION, no_session, "no session on this local address and port")                     \
+	X(WRONG_PORT, wrong_port, "RTP on an RTCP port, or RTCP on a leg without rtcp-mux")        \
 	X(SRTP_NO_KEY, srtp_no_key, "the direction has no key installed")                          \
 	X(SRTP_MKI, srtp_mki, "MKI matches no installed key")                                      \
 	X(SRTP_AUTH, srtp_auth, "authentication tag did not verify")                               \

@@ -1,0 +1,99 @@
+/* lookup.c: (local address, port) -> session (see lookup.h). */
+#include <string.h>
+
+#include <rte_branch_prediction.h>
+#include <rte_mbuf.h>
+
+#include "lookup.h"
+#include "stats.h"
+
+int
+lookup_local_addr(const struct session_table *t, int ip6, const uint8_t *addr, uint16_t port_id,
+		  uint16_t vlan)
+{
+	/* A short configured list (LOCAL_ADDR_MAX): a scan beats hashing. */
+	for (unsigned int a = 0; a < t->n_addrs; a++) {
+		const struct local_addr *l = &t->addrs[a];
+
+		if (l->ip6 == ip6 && l->port_id == port_id && l->vlan == vlan &&
+		    memcmp(l->addr, addr, ip6 ? 16 : 4) == 0)
+			return (int)a;
+	}
+	return -1;
+}
+
+/* One packet. @return DROP_NONE with sess/leg/contexts set, or a reason;
+ * *punt for signalling the control thread handles. */
+static inline enum drop_reason
+lookup_one(const struct session_table *t, struct burst *b, unsigned int i, int *punt)
+{
+	const uint8_t *d = rte_pktmbuf_mtod(b->pkts[i], const uint8_t *);
+	const uint8_t *dst = d + b->l3_off[i] + (b->ip6[i] ? 24 : 16);
+	const uint8_t *udp = d + b->msg_off[i] - 8;
+	uint16_t port = (uint16_t)(udp[2] << 8 | udp[3]);
+	uint32_t e, slot;
+	unsigned int l, rtcp_port;
+	struct session *s;
+	struct leg *in, *out;
+	int a = lookup_local_addr(t, b->ip6[i], dst, b->port, b->vlan[i]);
+
+	if (unlikely(a < 0))
+		return DROP_NOT_LOCAL;
+	if (unlikely(port < t->port_min || port > t->port_max))
+		return DROP_NO_SESSION;
+	e = __atomic_load_n(session_entry_at(t, (unsigned int)a, port), __ATOMIC_ACQUIRE);
+	slot = e >> 2;
+	if (unlikely(slot == 0 || slot >= t->pool_size))
+		return DROP_NO_SESSION;
+	s = &t->pool[slot];
+	l = (e >> 1) & 1;
+	rtcp_port = e & 1;
+	in = &s->leg[l];
+	out = &s->leg[l ^ 1];
+
+	switch (b->kind[i]) {
+	case MSG_RTP:
+		if (unlikely(rtcp_port))
+			return DROP_WRONG_PORT;
+		break;
+	case MSG_RTCP:
+		if (unlikely(!rtcp_port && !(in->flags & LEG_RTCP_MUX)))
+			return DROP_WRONG_PORT;
+		break;
+	default: /* STUN, DTLS, ZRTP: end to end on passthrough legs only */
+		if (!(in->flags & LEG_PASSTHROUGH))
+			*punt = 1;
+		break;
+	}
+	b->sess[i] = s;
+	b->leg[i] = (uint8_t)l;
+	if (b->kind[i] <= MSG_RTCP) {
+		b->unprotect[i] = in->flags & LEG_SRTP ? &in->in : NULL;
+		b->protect[i] = out->flags & LEG_SRTP ? &out->out : NULL;
+	}
+	return DROP_NONE;
+}
+
+uint16_t
+lookup_burst(const struct session_table *t, struct burst *b)
+{
+	uint16_t fwd = 0;
+
+	for (unsigned int i = 0; i < b->n; i++) {
+		enum drop_reason r;
+		int punt = 0;
+
+		b->sess[i] = NULL;
+		if (b->verdict[i] != V_FWD)
+			continue;
+		r = lookup_one(t, b, i, &punt);
+		if (unlikely(r != DROP_NONE)) {
+			burst_drop(b, i, r);
+		} else if (unlikely(punt)) {
+			b->verdict[i] = V_PUNT;
+		} else {
+			fwd++;
+		}
+	}
+	return fwd;
+}
