@@ -15,7 +15,7 @@ lookup_local_addr(const struct session_table *t, int ip6, const uint8_t *addr, u
 	for (unsigned int a = 0; a < t->n_addrs; a++) {
 		const struct local_addr *l = &t->addrs[a];
 
-		if (l->ip6 == ip6 && l->port_id == port_id && l->vlan == vlan &&
+		if (l->ip6 == !!ip6 && l->port_id == port_id && l->vlan == vlan &&
 		    memcmp(l->addr, addr, ip6 ? 16 : 4) == 0)
 			return (int)a;
 	}
@@ -67,7 +67,10 @@ lookup_one(const struct session_table *t, struct burst *b, unsigned int i, int *
 	}
 	b->sess[i] = s;
 	b->leg[i] = (uint8_t)l;
-	if (b->kind[i] <= MSG_RTCP) {
+	/* Passthrough on either side: the endpoints do SRTP end to end, so a
+	 * packet is never decrypted or encrypted here (control refuses a
+	 * passthrough leg facing a leg with keys). */
+	if (b->kind[i] <= MSG_RTCP && !((in->flags | out->flags) & LEG_PASSTHROUGH)) {
 		b->unprotect[i] = in->flags & LEG_SRTP ? &in->in : NULL;
 		b->protect[i] = out->flags & LEG_SRTP ? &out->out : NULL;
 	}
