@@ -23,6 +23,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "../csum.h"
 #include "../test.h"
 #include "../pkt.h"
 
@@ -59,39 +60,10 @@ static char CTX[200]; /* what the current loop is on, for messages */
 
 /* ---- bytes and checksums (RFC 1071, written here byte by byte) ---- */
 
-static void
-put16(uint8_t *p, unsigned int v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
 static unsigned int
 get16(const uint8_t *p)
 {
 	return (unsigned int)p[0] << 8 | p[1];
-}
-
-/* Add big-endian 16-bit words to a running sum; an odd last byte is the
- * high half of a word whose low half is zero. */
-static uint32_t
-ocsum_add(uint32_t sum, const uint8_t *p, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < n; i += 2)
-		sum += (uint32_t)p[i] << 8 | p[i + 1];
-	if (n & 1)
-		sum += (uint32_t)p[n - 1] << 8;
-	return sum;
-}
-
-static uint16_t
-ocsum_fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)sum;
 }
 
 /* The folded sum over the IPv4 header as it stands: 0xffff when valid. */
