@@ -166,6 +166,12 @@ check_leg(const struct sessions *ss, const struct leg_params *l, const struct le
 		ERR("leg %u: remote endpoint needs a port (or latching)", n);
 		return -EINVAL;
 	}
+	if (l->remote.port != 0 && l->remote.ip6 != ss->t.addrs[l->local_addr].ip6) {
+		ERR("leg %u: remote is %s but local address %u is %s (the leg's family)", n,
+		    l->remote.ip6 ? "IPv6" : "IPv4", l->local_addr,
+		    ss->t.addrs[l->local_addr].ip6 ? "IPv6" : "IPv4");
+		return -EINVAL;
+	}
 	if (l->local_port != 0 &&
 	    (l->local_port < ss->t.port_min || l->local_port > ss->t.port_max ||
 	     (!(l->flags & LEG_RTCP_MUX) && l->local_port == ss->t.port_max))) {
@@ -341,7 +347,8 @@ sessions_create(struct sessions *ss, const struct session_params *p, uint32_t *s
 		lg->flags = g->flags;
 		lg->dscp = g->dscp;
 		lg->local_port = port[l];
-		lg->remote = g->remote;
+		lg->cfg.remote = g->remote;
+		memcpy(lg->cfg.nh_mac, g->nh_mac, 6);
 		srtp_dir_init(&lg->in);
 		srtp_dir_init(&lg->out);
 		if (k[l][0] != NULL) {
@@ -413,6 +420,11 @@ sessions_update_leg(struct sessions *ss, uint32_t slot, unsigned int leg,
 		ERR("leg %u: remote endpoint needs a port", leg);
 		return -EINVAL;
 	}
+	if (u->has_remote && u->remote.ip6 != ss->t.addrs[lg->local_addr].ip6) {
+		ERR("leg %u: remote is %s but its local address is %s", leg,
+		    u->remote.ip6 ? "IPv6" : "IPv4", u->remote.ip6 ? "IPv4" : "IPv6");
+		return -EINVAL;
+	}
 	if ((u->in.present && (r = check_keys(&u->in, leg, "inbound", err, err_len)) != 0) ||
 	    (u->out.present && (r = check_keys(&u->out, leg, "outbound", err, err_len)) != 0))
 		return r;
@@ -423,11 +435,16 @@ sessions_update_leg(struct sessions *ss, uint32_t slot, unsigned int leg,
 		keys_destroy(in);
 		return -ENOMEM;
 	}
-	/* All checked and built: now change things. The remote endpoint is not
-	 * read by any worker yet (rewrite comes with the dataplane); when it is,
-	 * it is published like a latched one (docs/architecture.md). */
-	if (u->has_remote)
-		lg->remote = u->remote;
+	/* All checked and built: now change things. The configured egress has
+	 * one writer (here) and a sequence counter; a new epoch makes the
+	 * workers drop what they latched under the old one. */
+	if (u->has_remote) {
+		seq_write_begin(&lg->cfg_seq);
+		lg->cfg.remote = u->remote;
+		memcpy(lg->cfg.nh_mac, u->nh_mac, 6);
+		__atomic_store_n(&lg->cfg_epoch, lg->cfg_epoch + 1, __ATOMIC_RELAXED);
+		seq_write_end(&lg->cfg_seq);
+	}
 	if (in != NULL) /* the peer may still send with the old key for a while */
 		n_retire += srtp_dir_set_keys(&lg->in, in, true, &retire[n_retire]);
 	if (out != NULL) /* we switch at once */

@@ -38,6 +38,7 @@ struct leg_params {
 	uint8_t dscp; /* 0..63 */
 	uint16_t local_port; /* 0: allocate an even port (and port+1) from the range */
 	struct endpoint remote; /* port 0 allowed only with LEG_LATCH */
+	uint8_t nh_mac[6]; /* next hop's MAC (until the neighbour module resolves it) */
 	struct dir_keys in; /* LEG_SRTP: the key the peer sends with */
 	struct dir_keys out; /* LEG_SRTP: the key we send to the peer with */
 };
@@ -50,7 +51,8 @@ struct session_params {
 /* What a leg update changes; absent parts stay as they are. */
 struct leg_update {
 	uint8_t has_remote;
-	struct endpoint remote;
+	struct endpoint remote; /* a new remote also restarts latching */
+	uint8_t nh_mac[6];
 	struct dir_keys in; /* new inbound key: the old one stays accepted (overlap) */
 	struct dir_keys out; /* new outbound key: used at once */
 };

@@ -53,6 +53,7 @@ struct burst {
 	/* Filled by lookup: the session and the leg the packet arrived on. */
 	struct session *sess[BURST_MAX];
 	uint8_t leg[BURST_MAX];
+	uint16_t tx_port[BURST_MAX]; /* filled by rewrite: the DPDK port it leaves on */
 	struct srtp_dir *unprotect[BURST_MAX]; /* inbound context, or NULL: no SRTP in */
 	struct srtp_dir *protect[BURST_MAX]; /* outbound context, or NULL: no SRTP out */
 	uint8_t verdict[BURST_MAX]; /* enum verdict */

@@ -19,7 +19,9 @@
 #ifndef SRTPFWD_SESSION_H
 #define SRTPFWD_SESSION_H
 
+#include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "srtp.h"
 
@@ -33,6 +35,7 @@ struct local_addr {
 	uint16_t port_id; /* DPDK port it is reached on */
 	uint16_t vlan; /* 802.1Q id; 0 untagged */
 	uint8_t addr[16]; /* IPv4 in the first 4 bytes */
+	uint8_t mac[6]; /* the port's MAC: source of what leaves from here */
 };
 
 /* A peer's UDP endpoint. */
@@ -51,6 +54,18 @@ enum leg_flag {
 				     ZRTP forwarded untouched */
 };
 
+/* Where media leaving a leg goes, as control configures it. */
+struct egress {
+	struct endpoint remote;
+	uint8_t nh_mac[6]; /* next hop (the peer, or the gateway), resolved by control */
+	uint16_t reserved;
+};
+
+/* Two single-writer copies of the leg's destination, each under its own
+ * sequence counter (docs/architecture.md, "Egress and latching"): the
+ * configured one (control) and the latched one (the worker receiving the
+ * leg's RTP). Readers use the latched one when the leg latches and it was
+ * latched under the current configuration epoch. */
 struct leg {
 	uint8_t local_addr; /* control: w. Index in the local address table */
 	uint8_t flags; /* control: w. enum leg_flag */
@@ -58,7 +73,12 @@ struct leg {
 	uint8_t reserved;
 	uint16_t local_port; /* control: w. RTP port (RTCP: +1 unless LEG_RTCP_MUX) */
 	uint16_t reserved2;
-	struct endpoint remote; /* control: w; with LEG_LATCH, rewritten by the dataplane */
+	uint32_t cfg_seq; /* control: w */
+	uint32_t cfg_epoch; /* control: w; bumped by each update of cfg */
+	struct egress cfg; /* control: w */
+	uint32_t latch_seq; /* worker receiving this leg: w */
+	uint32_t latch_epoch; /* worker receiving this leg: w */
+	struct endpoint latched; /* worker receiving this leg: w */
 	struct srtp_dir in; /* what arrives on this leg: worker receiving it: rw */
 	struct srtp_dir out; /* what leaves on this leg: worker sending it: rw */
 };
@@ -79,6 +99,40 @@ struct session_table {
 	struct session *pool; /* slot 0 unused */
 	uint32_t pool_size; /* slots, including slot 0 */
 };
+
+/* Sequence-counter publication with one writer (a seqlock without the
+ * lock). The writer brackets its plain stores with begin/end; a reader
+ * copies and retries while the counter is odd or moved. */
+static inline void
+seq_write_begin(uint32_t *seq)
+{
+	__atomic_store_n(seq, *seq + 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+}
+
+static inline void
+seq_write_end(uint32_t *seq)
+{
+	__atomic_store_n(seq, *seq + 1, __ATOMIC_RELEASE);
+}
+
+/* @return 1 with a consistent copy in @p dst, or 0 if the writer kept it
+ * busy for every try (not expected: writes are rare and short). */
+static inline int
+seq_read(const uint32_t *seq, void *dst, const void *src, size_t n)
+{
+	for (unsigned int tries = 0; tries < 16; tries++) {
+		uint32_t s1 = __atomic_load_n(seq, __ATOMIC_ACQUIRE);
+
+		if (s1 & 1)
+			continue;
+		memcpy(dst, src, n);
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (__atomic_load_n(seq, __ATOMIC_RELAXED) == s1)
+			return 1;
+	}
+	return 0;
+}
 
 static inline uint32_t
 session_entry(uint32_t slot, unsigned int leg, unsigned int rtcp_port)

@@ -35,6 +35,11 @@
 	X(NOT_LOCAL, not_local, "destination is none of our addresses on this port and VLAN")      \
 	X(NO_SESSION, no_session, "no session on this local address and port")                     \
 	X(WRONG_PORT, wrong_port, "RTP on an RTCP port, or RTCP on a leg without rtcp-mux")        \
+	X(NO_REMOTE, no_remote, "no remote endpoint yet (latching leg before its first packet)")   \
+	X(NO_NEXTHOP, no_nexthop, "next hop not resolved (no MAC address for it yet)")             \
+	X(NO_HEADROOM, no_headroom, "not enough headroom for the egress headers")                  \
+	X(TX_FULL, tx_full, "the port's tx queue refused the packet")                              \
+	X(PUNT_FULL, punt_full, "the punt ring to the control thread was full")                    \
 	X(SRTP_NO_KEY, srtp_no_key, "the direction has no key installed")                          \
 	X(SRTP_MKI, srtp_mki, "MKI matches no installed key")                                      \
 	X(SRTP_AUTH, srtp_auth, "authentication tag did not verify")                               \
@@ -66,6 +71,10 @@ const char *drop_reason_text(enum drop_reason r);
 /* Per-worker totals. Written by the owning worker only. */
 struct worker_stats {
 	uint64_t drop[DROP_MAX];
+	uint64_t rx; /* packets received */
+	uint64_t tx; /* packets sent */
+	uint64_t punted; /* packets handed to the control thread */
+	uint64_t loops; /* worker loop iterations */
 	uint64_t srtp_unprotected; /* packets whose tag verified and were decrypted */
 	uint64_t srtp_protected;
 	uint64_t ssrc_evicted; /* an SSRC slot was reused for a new SSRC */

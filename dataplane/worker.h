@@ -1,23 +1,55 @@
-/* worker.h: a worker lcore's private state.
+/* worker.h: a worker lcore's private state and its loop.
  *
- * Owned and written by one worker; the control thread reads stats (plain
- * loads, values may be a burst stale) and sets up the struct before the
- * worker starts. Nothing here is shared between workers.
+ * Owned and written by one worker. The control thread fills the set-up part
+ * before launching it and reads stats (plain loads, possibly a burst
+ * stale). Nothing here is shared between workers.
  */
 #ifndef SRTPFWD_WORKER_H
 #define SRTPFWD_WORKER_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
 #include "crypto.h"
+#include "parse.h"
 #include "stats.h"
+
+#define WORKER_PORTS_MAX 8 /* DPDK port ids a worker polls and sends on: 0..7 */
+#define RX_BURST 32
+
+struct rte_ring;
+struct rte_rcu_qsbr;
+struct session_table;
 
 struct worker {
 	unsigned int id;
-	/* Coarse wall clock in milliseconds, set by the worker loop once per
-	 * iteration (wraps after 49 days; compared modulo 2^32). SSRC slots
-	 * use it to tell an idle stream from a live one. */
+	/* Coarse wall clock in milliseconds, set once per loop (wraps after
+	 * 49 days; compared modulo 2^32). SSRC slots use it to tell an idle
+	 * stream from a live one. */
 	uint32_t now_ms;
+	/* Set up by control before launch; read-only here. */
+	uint16_t n_ports;
+	uint16_t ports[WORKER_PORTS_MAX];
+	uint16_t rxq, txq; /* this worker's queue on every port */
+	uint64_t tsc_per_ms;
+	const struct session_table *table;
+	struct rte_ring *punt; /* single producer: this worker */
+	struct rte_rcu_qsbr *rcu; /* NULL: no RCU (tests) */
+	unsigned int rcu_id;
+	struct parse_opts parse;
+	bool stop; /* control: w (relaxed), worker: r */
 	struct worker_stats stats;
 	struct crypto_worker crypto;
 };
+
+/**
+ * One loop iteration: a burst from each port through parse -> lookup ->
+ * unprotect -> protect -> rewrite -> tx, then RCU quiescence.
+ * @return the number of packets received.
+ */
+unsigned int worker_poll(struct worker *w);
+
+/** lcore entry point (rte_eal_remote_launch): polls until w->stop. */
+int worker_main(void *arg);
 
 #endif

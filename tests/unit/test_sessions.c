@@ -526,7 +526,7 @@ TEST(create_ports)
 		CHECK_EQ(g->local_addr, q->local_addr);
 		CHECK_EQ(g->flags, q->flags);
 		CHECK_EQ(g->dscp, q->dscp);
-		CHECK_MEM(&g->remote, &q->remote, sizeof(g->remote));
+		CHECK_MEM(&g->cfg.remote, &q->remote, sizeof(g->cfg.remote));
 		REQUIRE(g->in.keys != NULL && g->out.keys != NULL);
 		CHECK(g->in.keys != g->out.keys);
 		CHECK_EQ(g->in.keys->suite, q->in.suite);
@@ -1068,7 +1068,7 @@ TEST(update_leg)
 	CHECK(strstr(err, "leg 0") != NULL && strstr(err, "remote") != NULL);
 	CHECK(x->leg[0].in.keys == k0 && x->leg[0].in.prev_keys == NULL);
 	CHECK(x->leg[0].out.keys == o0 && x->leg[0].out.prev_keys == NULL);
-	CHECK_EQ(x->leg[0].remote.port, 30000);
+	CHECK_EQ(x->leg[0].cfg.remote.port, 30000);
 
 	/* new inbound key: overlap with the old one */
 	memset(&u, 0, sizeof(u));
@@ -1108,10 +1108,12 @@ TEST(update_leg)
 	memcpy(u.remote.addr, ip4_peer, 4);
 	u.remote.addr[3] = 77;
 	CHECK_EQ(sessions_update_leg(ss, sp, 0, &u, err, sizeof(err)), 0);
-	CHECK_MEM(&sessions_get(ss, sp)->leg[0].remote, &u.remote, sizeof(u.remote));
+	CHECK_MEM(&sessions_get(ss, sp)->leg[0].cfg.remote, &u.remote, sizeof(u.remote));
+	CHECK_EQ(sessions_get(ss, sp)->leg[0].cfg_epoch, 1);
+	CHECK_EQ(sessions_get(ss, sp)->leg[0].cfg_seq, 2);
 	u.remote.ip6 = 2;
 	CHECK_EQ(sessions_update_leg(ss, sp, 0, &u, err, sizeof(err)), -EINVAL);
-	CHECK_EQ(sessions_get(ss, sp)->leg[0].remote.ip6, 0);
+	CHECK_EQ(sessions_get(ss, sp)->leg[0].cfg.remote.ip6, 0);
 	/* an empty update is fine and changes nothing */
 	memset(&u, 0, sizeof(u));
 	CHECK_EQ(sessions_update_leg(ss, s, 0, &u, err, sizeof(err)), 0);

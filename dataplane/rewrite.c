@@ -1,0 +1,194 @@
+/* rewrite.c: latching and egress headers (see rewrite.h). */
+#include <string.h>
+
+#include <rte_branch_prediction.h>
+#include <rte_byteorder.h>
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+#include <rte_udp.h>
+
+#include "parse.h"
+#include "rewrite.h"
+#include "rtp.h"
+#include "stats.h"
+
+/* Learn the arrival leg's remote from this packet's source. The worker
+ * receiving the leg is the only writer of `latched`, so it may read its own
+ * copy without the counter. */
+static inline void
+latch(struct leg *in, const uint8_t *d, const struct burst *b, unsigned int i)
+{
+	const uint8_t *l3 = d + b->l3_off[i], *udp = d + b->msg_off[i] - 8;
+	struct endpoint src;
+	uint32_t epoch = __atomic_load_n(&in->cfg_epoch, __ATOMIC_ACQUIRE);
+
+	memset(&src, 0, sizeof(src));
+	src.ip6 = b->ip6[i];
+	src.port = rd16(udp);
+	memcpy(src.addr, l3 + (src.ip6 ? 8 : 12), src.ip6 ? 16 : 4);
+	if (likely(in->latch_epoch == epoch && memcmp(&in->latched, &src, sizeof(src)) == 0))
+		return;
+	seq_write_begin(&in->latch_seq);
+	in->latched = src;
+	in->latch_epoch = epoch;
+	seq_write_end(&in->latch_seq);
+}
+
+/* Where a packet leaving on @p out goes: the latched remote when the leg
+ * latches and it was latched under the current configuration, else the
+ * configured one. @return 0, or a drop reason. */
+static inline enum drop_reason
+egress_of(const struct leg *out, struct egress *eg)
+{
+	uint32_t epoch = 0, s1;
+	unsigned int tries;
+
+	for (tries = 0; tries < 16; tries++) {
+		s1 = __atomic_load_n(&out->cfg_seq, __ATOMIC_ACQUIRE);
+		if (s1 & 1)
+			continue;
+		*eg = out->cfg;
+		epoch = out->cfg_epoch;
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (__atomic_load_n(&out->cfg_seq, __ATOMIC_RELAXED) == s1)
+			break;
+	}
+	if (unlikely(tries == 16))
+		return DROP_NO_REMOTE;
+	if (out->flags & LEG_LATCH) {
+		struct {
+			uint32_t epoch;
+			struct endpoint ep;
+		} l;
+
+		for (tries = 0; tries < 16; tries++) {
+			s1 = __atomic_load_n(&out->latch_seq, __ATOMIC_ACQUIRE);
+			if (s1 & 1)
+				continue;
+			l.epoch = out->latch_epoch;
+			l.ep = out->latched;
+			__atomic_thread_fence(__ATOMIC_ACQUIRE);
+			if (__atomic_load_n(&out->latch_seq, __ATOMIC_RELAXED) == s1)
+				break;
+		}
+		if (tries < 16 && s1 != 0 && l.epoch == epoch && l.ep.port != 0)
+			eg->remote = l.ep;
+	}
+	if (unlikely(eg->remote.port == 0))
+		return DROP_NO_REMOTE;
+	return DROP_NONE;
+}
+
+static inline int
+mac_unset(const uint8_t *m)
+{
+	return (m[0] | m[1] | m[2] | m[3] | m[4] | m[5]) == 0;
+}
+
+static inline enum drop_reason
+rewrite_one(const struct session_table *t, struct burst *b, unsigned int i)
+{
+	struct rte_mbuf *m = b->pkts[i];
+	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *), *h, *p;
+	struct session *s = b->sess[i];
+	struct leg *in = &s->leg[b->leg[i]], *out = &s->leg[b->leg[i] ^ 1];
+	const struct local_addr *a = &t->addrs[out->local_addr];
+	unsigned int msg_len = b->msg_len[i], l2 = RTE_ETHER_HDR_LEN + (a->vlan ? 4u : 0u);
+	unsigned int hdr = l2 + (a->ip6 ? 40u : 20u) + 8u;
+	int rtcp_port = b->kind[i] == MSG_RTCP && !(out->flags & LEG_RTCP_MUX);
+	struct rte_udp_hdr *udp;
+	struct egress eg;
+	enum drop_reason r;
+	int off;
+
+	if ((in->flags & LEG_LATCH) && b->kind[i] == MSG_RTP)
+		latch(in, d, b, i);
+	r = egress_of(out, &eg);
+	if (unlikely(r != DROP_NONE))
+		return r;
+	if (unlikely(eg.remote.ip6 != a->ip6)) /* control keeps families equal */
+		return DROP_NO_REMOTE;
+	if (unlikely(mac_unset(eg.nh_mac)))
+		return DROP_NO_NEXTHOP;
+	off = (int)m->data_off + (int)b->msg_off[i] - (int)hdr;
+	if (unlikely(off < 0))
+		return DROP_NO_HEADROOM;
+
+	h = (uint8_t *)m->buf_addr + off;
+	memcpy(h, eg.nh_mac, 6);
+	memcpy(h + 6, a->mac, 6);
+	p = h + 12;
+	if (a->vlan) {
+		*(rte_be16_t *)p = rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN);
+		*(rte_be16_t *)(p + 2) = rte_cpu_to_be_16(a->vlan);
+		p += 4;
+	}
+	*(rte_be16_t *)p = rte_cpu_to_be_16(a->ip6 ? RTE_ETHER_TYPE_IPV6 : RTE_ETHER_TYPE_IPV4);
+	p += 2;
+	if (!a->ip6) {
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)p;
+
+		ip->version_ihl = 0x45;
+		ip->type_of_service = (uint8_t)(out->dscp << 2);
+		ip->total_length = rte_cpu_to_be_16((uint16_t)(20 + 8 + msg_len));
+		ip->packet_id = 0;
+		ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
+		ip->time_to_live = EGRESS_TTL;
+		ip->next_proto_id = 17;
+		ip->hdr_checksum = 0;
+		memcpy(&ip->src_addr, a->addr, 4);
+		memcpy(&ip->dst_addr, eg.remote.addr, 4);
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		p += 20;
+	} else {
+		struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)p;
+
+		ip->vtc_flow = rte_cpu_to_be_32(6u << 28 | (uint32_t)(out->dscp << 2) << 20);
+		ip->payload_len = rte_cpu_to_be_16((uint16_t)(8 + msg_len));
+		ip->proto = 17;
+		ip->hop_limits = EGRESS_TTL;
+		memcpy(ip->src_addr, a->addr, 16);
+		memcpy(ip->dst_addr, eg.remote.addr, 16);
+		p += 40;
+	}
+	udp = (struct rte_udp_hdr *)p;
+	udp->src_port = rte_cpu_to_be_16((uint16_t)(out->local_port + rtcp_port));
+	udp->dst_port = rte_cpu_to_be_16((uint16_t)(eg.remote.port + rtcp_port));
+	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(8 + msg_len));
+	udp->dgram_cksum = 0;
+	{
+		uint16_t c = (uint16_t)~udp_cksum_sum(h + l2, a->ip6, udp, (uint16_t)(8 + msg_len));
+
+		udp->dgram_cksum = c == 0 ? 0xffff : c; /* 0 means "none" on IPv4 */
+	}
+
+	m->data_off = (uint16_t)off;
+	m->data_len = (uint16_t)(hdr + msg_len);
+	m->pkt_len = m->data_len;
+	b->l3_off[i] = (uint16_t)l2;
+	b->ip6[i] = a->ip6;
+	b->vlan[i] = a->vlan;
+	b->msg_off[i] = (uint16_t)hdr;
+	b->tx_port[i] = a->port_id;
+	return DROP_NONE;
+}
+
+uint16_t
+rewrite_burst(const struct session_table *t, struct burst *b)
+{
+	uint16_t fwd = 0;
+
+	for (unsigned int i = 0; i < b->n; i++) {
+		enum drop_reason r;
+
+		if (b->verdict[i] != V_FWD || b->sess[i] == NULL)
+			continue;
+		r = rewrite_one(t, b, i);
+		if (unlikely(r != DROP_NONE))
+			burst_drop(b, i, r);
+		else
+			fwd++;
+	}
+	return fwd;
+}
