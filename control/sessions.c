@@ -172,6 +172,11 @@ check_leg(const struct sessions *ss, const struct leg_params *l, const struct le
 		    ss->t.addrs[l->local_addr].ip6 ? "IPv6" : "IPv4");
 		return -EINVAL;
 	}
+	if (!(l->flags & LEG_RTCP_MUX) && l->remote.port == UINT16_MAX) {
+		ERR("leg %u: remote port 65535 leaves no port for RTCP (port + 1); use rtcp-mux",
+		    n);
+		return -EINVAL;
+	}
 	if (l->local_port != 0 &&
 	    (l->local_port < ss->t.port_min || l->local_port > ss->t.port_max ||
 	     (!(l->flags & LEG_RTCP_MUX) && l->local_port == ss->t.port_max))) {
@@ -418,6 +423,11 @@ sessions_update_leg(struct sessions *ss, uint32_t slot, unsigned int leg,
 	}
 	if (u->has_remote && (u->remote.ip6 > 1 || u->remote.port == 0)) {
 		ERR("leg %u: remote endpoint needs a port", leg);
+		return -EINVAL;
+	}
+	if (u->has_remote && !(lg->flags & LEG_RTCP_MUX) && u->remote.port == UINT16_MAX) {
+		ERR("leg %u: remote port 65535 leaves no port for RTCP (port + 1); use rtcp-mux",
+		    leg);
 		return -EINVAL;
 	}
 	if (u->has_remote && u->remote.ip6 != ss->t.addrs[lg->local_addr].ip6) {

@@ -109,6 +109,10 @@ rewrite_one(const struct session_table *t, struct burst *b, unsigned int i)
 		return r;
 	if (unlikely(eg.remote.ip6 != a->ip6)) /* control keeps families equal */
 		return DROP_NO_REMOTE;
+	/* RTCP goes to port + 1: a peer latched (or configured) on 65535 has
+	 * none, and UDP port 0 is never a destination. */
+	if (unlikely(rtcp_port && eg.remote.port == UINT16_MAX))
+		return DROP_NO_REMOTE;
 	if (unlikely(mac_unset(eg.nh_mac)))
 		return DROP_NO_NEXTHOP;
 	off = (int)m->data_off + (int)b->msg_off[i] - (int)hdr;
