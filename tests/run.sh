@@ -37,9 +37,10 @@ export LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp
 
 echo "== tests (release)"
 [ -f build/build.ninja ] && meson test -C build --print-errorlogs --num-processes "$jobs"
-echo "== tests under ASan + UBSan (unit, vectors, interop, fuzz)"
+echo "== tests under ASan + UBSan (unit, vectors, interop, fuzz, functional)"
 [ -f build-asan/build.ninja ] && meson test -C build-asan --print-errorlogs \
 	--num-processes "$jobs" --suite unit --suite vectors --suite interop --suite fuzz \
+	--suite functional \
 	--timeout-multiplier 4
 
 python3 - "$failed_build" <<'PY'
