@@ -452,7 +452,7 @@ sessions_update_leg(struct sessions *ss, uint32_t slot, unsigned int leg,
 		seq_write_begin(&lg->cfg_seq);
 		lg->cfg.remote = u->remote;
 		memcpy(lg->cfg.nh_mac, u->nh_mac, 6);
-		__atomic_store_n(&lg->cfg_epoch, lg->cfg_epoch + 1, __ATOMIC_RELAXED);
+		lg->cfg.epoch++;
 		seq_write_end(&lg->cfg_seq);
 	}
 	if (in != NULL) /* the peer may still send with the old key for a while */

@@ -21,17 +21,17 @@ latch(struct leg *in, const uint8_t *d, const struct burst *b, unsigned int i)
 {
 	const uint8_t *l3 = d + b->l3_off[i], *udp = d + b->msg_off[i] - 8;
 	struct endpoint src;
-	uint32_t epoch = __atomic_load_n(&in->cfg_epoch, __ATOMIC_ACQUIRE);
+	uint32_t epoch = __atomic_load_n(&in->cfg.epoch, __ATOMIC_ACQUIRE);
 
 	memset(&src, 0, sizeof(src));
 	src.ip6 = b->ip6[i];
 	src.port = rd16(udp);
 	memcpy(src.addr, l3 + (src.ip6 ? 8 : 12), src.ip6 ? 16 : 4);
-	if (likely(in->latch_epoch == epoch && memcmp(&in->latched, &src, sizeof(src)) == 0))
+	if (likely(in->latch.epoch == epoch && memcmp(&in->latch.remote, &src, sizeof(src)) == 0))
 		return;
 	seq_write_begin(&in->latch_seq);
-	in->latched = src;
-	in->latch_epoch = epoch;
+	in->latch.remote = src;
+	in->latch.epoch = epoch;
 	seq_write_end(&in->latch_seq);
 }
 
@@ -41,40 +41,13 @@ latch(struct leg *in, const uint8_t *d, const struct burst *b, unsigned int i)
 static inline enum drop_reason
 egress_of(const struct leg *out, struct egress *eg)
 {
-	uint32_t epoch = 0, s1;
-	unsigned int tries;
+	struct latch l;
 
-	for (tries = 0; tries < 16; tries++) {
-		s1 = __atomic_load_n(&out->cfg_seq, __ATOMIC_ACQUIRE);
-		if (s1 & 1)
-			continue;
-		*eg = out->cfg;
-		epoch = out->cfg_epoch;
-		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		if (__atomic_load_n(&out->cfg_seq, __ATOMIC_RELAXED) == s1)
-			break;
-	}
-	if (unlikely(tries == 16))
+	if (unlikely(!seq_read(&out->cfg_seq, eg, &out->cfg, sizeof(*eg))))
 		return DROP_NO_REMOTE;
-	if (out->flags & LEG_LATCH) {
-		struct {
-			uint32_t epoch;
-			struct endpoint ep;
-		} l;
-
-		for (tries = 0; tries < 16; tries++) {
-			s1 = __atomic_load_n(&out->latch_seq, __ATOMIC_ACQUIRE);
-			if (s1 & 1)
-				continue;
-			l.epoch = out->latch_epoch;
-			l.ep = out->latched;
-			__atomic_thread_fence(__ATOMIC_ACQUIRE);
-			if (__atomic_load_n(&out->latch_seq, __ATOMIC_RELAXED) == s1)
-				break;
-		}
-		if (tries < 16 && s1 != 0 && l.epoch == epoch && l.ep.port != 0)
-			eg->remote = l.ep;
-	}
+	if ((out->flags & LEG_LATCH) && seq_read(&out->latch_seq, &l, &out->latch, sizeof(l)) &&
+	    l.epoch == eg->epoch && l.remote.port != 0)
+		eg->remote = l.remote;
 	if (unlikely(eg->remote.port == 0))
 		return DROP_NO_REMOTE;
 	return DROP_NONE;

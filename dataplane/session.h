@@ -54,11 +54,19 @@ enum leg_flag {
 				     ZRTP forwarded untouched */
 };
 
-/* Where media leaving a leg goes, as control configures it. */
+/* Where media leaving a leg goes, as control configures it. The epoch
+ * travels with the data so one sequence-counter read gets both. */
 struct egress {
+	uint32_t epoch; /* bumped by each update */
 	struct endpoint remote;
 	uint8_t nh_mac[6]; /* next hop (the peer, or the gateway), resolved by control */
 	uint16_t reserved;
+};
+
+/* What latching learned, and under which configuration epoch. */
+struct latch {
+	uint32_t epoch;
+	struct endpoint remote;
 };
 
 /* Two single-writer copies of the leg's destination, each under its own
@@ -74,11 +82,9 @@ struct leg {
 	uint16_t local_port; /* control: w. RTP port (RTCP: +1 unless LEG_RTCP_MUX) */
 	uint16_t reserved2;
 	uint32_t cfg_seq; /* control: w */
-	uint32_t cfg_epoch; /* control: w; bumped by each update of cfg */
 	struct egress cfg; /* control: w */
 	uint32_t latch_seq; /* worker receiving this leg: w */
-	uint32_t latch_epoch; /* worker receiving this leg: w */
-	struct endpoint latched; /* worker receiving this leg: w */
+	struct latch latch; /* worker receiving this leg: w */
 	struct srtp_dir in; /* what arrives on this leg: worker receiving it: rw */
 	struct srtp_dir out; /* what leaves on this leg: worker sending it: rw */
 };

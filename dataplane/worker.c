@@ -41,7 +41,6 @@ worker_poll(struct worker *w)
 		for (unsigned int i = 0; i < n; i++) {
 			b.verdict[i] = V_FWD;
 			b.reason[i] = DROP_NONE;
-			b.sess[i] = NULL;
 			b.tx_port[i] = UINT16_MAX; /* set by rewrite */
 		}
 		process_burst(w, &b);

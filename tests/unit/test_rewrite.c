@@ -902,8 +902,8 @@ TEST(latching)
 	CHECK_EQ(rewrite_burst(t, &B), 1);
 	check_out(ss, &B, 0, l1, &l1->cfg.remote, l1->cfg.nh_mac, 0, MSG[0], len);
 	CHECK_EQ(l0->latch_seq, 2);
-	CHECK_MEM(&l0->latched, &e99, sizeof(e99));
-	CHECK_EQ(l0->latch_epoch, l0->cfg_epoch);
+	CHECK_MEM(&l0->latch.remote, &e99, sizeof(e99));
+	CHECK_EQ(l0->latch.epoch, l0->cfg.epoch);
 	arrive(ss, s, 1, peer4[1], 30010, 0, 3, &len);
 	CHECK_EQ(rewrite_burst(t, &B), 1);
 	check_out(ss, &B, 0, l0, &e99, l0->cfg.nh_mac, 0, MSG[0], len);
@@ -920,7 +920,7 @@ TEST(latching)
 	arrive(ss, s, 0, src98, 7777, 1, 6, &len);
 	CHECK_EQ(rewrite_burst(t, &B), 1);
 	CHECK_EQ(l0->latch_seq, 2);
-	CHECK_MEM(&l0->latched, &e99, sizeof(e99));
+	CHECK_MEM(&l0->latch.remote, &e99, sizeof(e99));
 	arrive(ss, s, 1, peer4[1], 30011, 1, 7, &len);
 	CHECK_EQ(rewrite_burst(t, &B), 1);
 	check_out(ss, &B, 0, l0, &e99, l0->cfg.nh_mac, 1, MSG[0], len);
@@ -932,7 +932,7 @@ TEST(latching)
 	CHECK_EQ(rewrite_burst(t, &B), 0);
 	CHECK_EQ(B.reason[0], DROP_SRTP_AUTH);
 	CHECK_EQ(l0->latch_seq, 2);
-	CHECK_MEM(&l0->latched, &e99, sizeof(e99));
+	CHECK_MEM(&l0->latch.remote, &e99, sizeof(e99));
 	arrive(ss, s, 1, peer4[1], 30010, 0, 9, &len);
 	CHECK_EQ(rewrite_burst(t, &B), 1);
 	check_out(ss, &B, 0, l0, &e99, l0->cfg.nh_mac, 0, MSG[0], len);
@@ -940,7 +940,7 @@ TEST(latching)
 	arrive(ss, s, 0, src98, 6666, 0, 10, &len);
 	CHECK_EQ(rewrite_burst(t, &B), 1);
 	CHECK_EQ(l0->latch_seq, 4);
-	CHECK_MEM(&l0->latched, &e98, sizeof(e98));
+	CHECK_MEM(&l0->latch.remote, &e98, sizeof(e98));
 	arrive(ss, s, 1, peer4[1], 30010, 0, 11, &len);
 	CHECK_EQ(rewrite_burst(t, &B), 1);
 	check_out(ss, &B, 0, l0, &e98, l0->cfg.nh_mac, 0, MSG[0], len);
@@ -954,7 +954,7 @@ TEST(latching)
 	memcpy(u.nh_mac, (const uint8_t[6]){0x0a, 0xbb, 0, 0, 0, 0x50}, 6);
 	enew = u.remote;
 	REQUIRE(sessions_update_leg(ss, slot_of(ss, s), 0, &u, err, sizeof(err)) == 0);
-	CHECK_EQ(l0->cfg_epoch, 1);
+	CHECK_EQ(l0->cfg.epoch, 1);
 	CHECK_EQ(l0->latch_seq, 4);
 	arrive(ss, s, 1, peer4[1], 30010, 0, 12, &len);
 	CHECK_EQ(rewrite_burst(t, &B), 1);
@@ -966,8 +966,8 @@ TEST(latching)
 	arrive(ss, s, 0, src98, 6666, 0, 14, &len);
 	CHECK_EQ(rewrite_burst(t, &B), 1);
 	CHECK_EQ(l0->latch_seq, 6);
-	CHECK_EQ(l0->latch_epoch, 1);
-	CHECK_MEM(&l0->latched, &e98, sizeof(e98));
+	CHECK_EQ(l0->latch.epoch, 1);
+	CHECK_MEM(&l0->latch.remote, &e98, sizeof(e98));
 	arrive(ss, s, 1, peer4[1], 30010, 0, 15, &len);
 	CHECK_EQ(rewrite_burst(t, &B), 1);
 	check_out(ss, &B, 0, l0, &e98, u.nh_mac, 0, MSG[0], len);
@@ -1008,7 +1008,7 @@ TEST(latching_v6)
 	e.ip6 = 1;
 	e.port = 40001;
 	memcpy(e.addr, src6, 16);
-	CHECK_MEM(&s->leg[0].latched, &e, sizeof(e));
+	CHECK_MEM(&s->leg[0].latch.remote, &e, sizeof(e));
 	/* muxed RTCP back: to the latched port itself */
 	arrive(ss, s, 1, peer4[1], 30011, 1, 3, &len);
 	CHECK_EQ(rewrite_burst(t, &B), 1);
@@ -1047,7 +1047,7 @@ TEST(rtcp_port_never_zero)
 	REQUIRE(s != NULL);
 	arrive(ss, s, 0, src99, 65535, 0, 1, &len);
 	CHECK_EQ(rewrite_burst(t, &B), 1);
-	CHECK_EQ(s->leg[0].latched.port, 65535);
+	CHECK_EQ(s->leg[0].latch.remote.port, 65535);
 	arrive(ss, s, 1, peer4[1], 30011, 1, 2, &len);
 	rewrite_burst(t, &B);
 	udp = TM[0].buf + TM[0].m.data_off + B.msg_off[0] - 8;
@@ -1125,17 +1125,8 @@ TEST(create_family_mismatch)
 	u.nh_mac[0] = 1;
 	CHECK_EQ(sessions_update_leg(ss, slot_of(ss, s), 1, &u, err, sizeof(err)), -EINVAL);
 	CHECK_EQ(s->leg[1].cfg.remote.ip6, 1);
-	CHECK_EQ(s->leg[1].cfg_epoch, 0);
+	CHECK_EQ(s->leg[1].cfg.epoch, 0);
 	sessions_free(ss);
 }
 
-int
-main(void)
-{
-	int bad;
-
-	W = engine_worker();
-	bad = test_run_all();
-	engine_worker_free(W);
-	return bad;
-}
+ENGINE_TEST_MAIN(W, "")

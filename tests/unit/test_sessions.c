@@ -1109,7 +1109,7 @@ TEST(update_leg)
 	u.remote.addr[3] = 77;
 	CHECK_EQ(sessions_update_leg(ss, sp, 0, &u, err, sizeof(err)), 0);
 	CHECK_MEM(&sessions_get(ss, sp)->leg[0].cfg.remote, &u.remote, sizeof(u.remote));
-	CHECK_EQ(sessions_get(ss, sp)->leg[0].cfg_epoch, 1);
+	CHECK_EQ(sessions_get(ss, sp)->leg[0].cfg.epoch, 1);
 	CHECK_EQ(sessions_get(ss, sp)->leg[0].cfg_seq, 2);
 	u.remote.ip6 = 2;
 	CHECK_EQ(sessions_update_leg(ss, sp, 0, &u, err, sizeof(err)), -EINVAL);
@@ -1300,13 +1300,4 @@ TEST(free_with_live_sessions)
 	sessions_free(ss);
 }
 
-int
-main(void)
-{
-	int bad;
-
-	W = engine_worker();
-	bad = test_run_all();
-	engine_worker_free(W);
-	return bad;
-}
+ENGINE_TEST_MAIN(W, "")
