@@ -19,15 +19,10 @@
 #include <time.h>
 
 #include <rte_cycles.h>
-#include <rte_eal.h>
-#include <rte_eth_ring.h>
-#include <rte_ethdev.h>
-#include <rte_mbuf.h>
-#include <rte_ring.h>
 
 #include "control/sessions.h"
 #include "dataplane/worker.h"
-#include "tests/csum.h"
+#include "tests/ring_ports.h"
 #include "tests/engine.h"
 
 #define ROUND 8192 /* packets per timed round */
@@ -125,43 +120,14 @@ keys_of(struct dir_keys *k, uint8_t seed)
 static unsigned int
 frame(uint8_t *f, const struct bench_session *s, const uint8_t *msg, unsigned int len)
 {
+	static const uint8_t peer_mac[6] = {2, 2, 2, 2, 2, 2};
 	uint8_t local[16], peer[16];
-	unsigned int l3 = 14, ihl = s->ip6 ? 40 : 20;
-	uint8_t *ip = f + l3, *udp = ip + ihl;
-	uint32_t sum;
 
 	addr_of(0, s->ip6, s->addr_k, local);
 	memcpy(peer, local, 16);
 	peer[s->ip6 ? 13 : 2] = 9; /* the peer: same prefix, another host */
-	memcpy(f, PMAC[0].addr_bytes, 6);
-	memset(f + 6, 0x02, 6);
-	put16(f + 12, s->ip6 ? 0x86dd : 0x0800);
-	memset(ip, 0, ihl);
-	if (s->ip6) {
-		ip[0] = 0x60;
-		put16(ip + 4, 8 + len);
-		ip[6] = 17;
-		ip[7] = 64;
-		memcpy(ip + 8, peer, 16);
-		memcpy(ip + 24, local, 16);
-	} else {
-		ip[0] = 0x45;
-		put16(ip + 2, 20 + 8 + len);
-		ip[8] = 64;
-		ip[9] = 17;
-		memcpy(ip + 12, peer, 4);
-		memcpy(ip + 16, local, 4);
-		put16(ip + 10, (uint16_t)~ocsum_fold(ocsum_add(0, ip, 20)));
-	}
-	put16(udp, 30000);
-	put16(udp + 2, s->port0);
-	put16(udp + 4, 8 + len);
-	put16(udp + 6, 0);
-	memcpy(udp + 8, msg, len);
-	sum = ocsum_add(0, ip + (s->ip6 ? 8 : 12), s->ip6 ? 32 : 8) + 17 + 8 + len;
-	sum = ocsum_fold(ocsum_add(sum, udp, 8 + len));
-	put16(udp + 6, (uint16_t)~sum ? (uint16_t)~sum : 0xffff);
-	return l3 + ihl + 8 + len;
+	return udp_frame(f, PMAC[0].addr_bytes, peer_mac, s->ip6, peer, local, 30000, s->port0, msg,
+			 len);
 }
 
 struct result {
@@ -292,18 +258,6 @@ run_case(enum action act, unsigned int ipmode, uint32_t n_sess)
 int
 main(int argc, char **argv)
 {
-	static char args[][32] = {"fwd_bench",
-				  "--no-huge",
-				  "--no-pci",
-				  "--no-shconf",
-				  "-m",
-				  "1024",
-				  "-l",
-				  "0",
-				  "--log-level",
-				  "*:warning",
-				  "--file-prefix=srtpfwd_fwd_bench"};
-	char *eal_argv[RTE_DIM(args)];
 	static const uint32_t counts[] = {1, 1000, 100000};
 	static const unsigned int ipmodes[] = {4, 6, 46};
 	char lines[ACT_MAX * 3 * 3][200];
@@ -317,36 +271,14 @@ main(int argc, char **argv)
 			return 2;
 		}
 	}
-	for (unsigned int a = 0; a < RTE_DIM(args); a++)
-		eal_argv[a] = args[a];
-	if (rte_eal_init((int)RTE_DIM(args), eal_argv) < 0)
+	if (ring_eal_init("fwd_bench", "1024") < 0)
 		die("EAL init failed");
 	POOL = rte_pktmbuf_pool_create("pool", 2 * ROUND + 1023, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 				       0);
 	if (POOL == NULL)
 		die("mbuf pool");
-	for (unsigned int p = 0; p < 2; p++) {
-		char name[32];
-		struct rte_eth_conf conf;
-		int id;
-
-		snprintf(name, sizeof(name), "rx%u", p);
-		RX[p] = rte_ring_create(name, RING_SIZE, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
-		snprintf(name, sizeof(name), "tx%u", p);
-		TX[p] = rte_ring_create(name, RING_SIZE, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
-		snprintf(name, sizeof(name), "ring%u", p);
-		id = rte_eth_from_rings(name, &RX[p], 1, &TX[p], 1, 0);
-		if (id < 0)
-			die("ring port");
-		PORT[p] = (uint16_t)id;
-		memset(&conf, 0, sizeof(conf));
-		if (rte_eth_dev_configure(PORT[p], 1, 1, &conf) != 0 ||
-		    rte_eth_rx_queue_setup(PORT[p], 0, 256, 0, NULL, POOL) != 0 ||
-		    rte_eth_tx_queue_setup(PORT[p], 0, 256, 0, NULL) != 0 ||
-		    rte_eth_dev_start(PORT[p]) != 0)
-			die("port start");
-		rte_eth_macaddr_get(PORT[p], &PMAC[p]);
-	}
+	if (ring_ports_open(POOL, 2, RING_SIZE, RX, TX, PORT, PMAC) != 0)
+		die("ring ports");
 	W = engine_worker();
 	W->n_ports = 1; /* only port 0 receives in this benchmark */
 	W->ports[0] = PORT[0];

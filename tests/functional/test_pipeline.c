@@ -5,15 +5,10 @@
  * Sessions come from the sessions API. No NIC, no namespaces; the
  * af_packet/namespace tests build on this.
  */
-#include <rte_eal.h>
-#include <rte_eth_ring.h>
-#include <rte_ethdev.h>
-#include <rte_mbuf.h>
-#include <rte_ring.h>
 
-#include "../csum.h"
 #include "../engine.h"
 #include "../ref.h"
+#include "../ring_ports.h"
 #include "../test.h"
 #include "control/sessions.h"
 #include "dataplane/worker.h"
@@ -43,29 +38,7 @@ static const uint8_t NH0[6] = {2, 0, 0, 0, 0, 0xa0}, NH1[6] = {2, 0, 0, 0, 0, 0x
 static unsigned int
 frame4(uint8_t *f, uint16_t sport, uint16_t dport, const uint8_t *msg, unsigned int len)
 {
-	uint8_t *ip = f + 14, *udp = ip + 20;
-	uint32_t s;
-
-	memcpy(f, PMAC[0].addr_bytes, 6);
-	memcpy(f + 6, NH0, 6);
-	put16(f + 12, 0x0800);
-	memset(ip, 0, 20);
-	ip[0] = 0x45;
-	put16(ip + 2, 20 + 8 + len);
-	ip[8] = 64;
-	ip[9] = 17;
-	memcpy(ip + 12, PEER0, 4);
-	memcpy(ip + 16, A0, 4);
-	put16(ip + 10, (uint16_t)~ocsum_fold(ocsum_add(0, ip, 20)));
-	put16(udp, sport);
-	put16(udp + 2, dport);
-	put16(udp + 4, 8 + len);
-	put16(udp + 6, 0);
-	memcpy(udp + 8, msg, len);
-	s = ocsum_add(0, ip + 12, 8) + 17 + 8 + len;
-	s = ocsum_fold(ocsum_add(s, udp, 8 + len));
-	put16(udp + 6, (uint16_t)~s ? (uint16_t)~s : 0xffff);
-	return 14 + 20 + 8 + len;
+	return udp_frame(f, PMAC[0].addr_bytes, NH0, 0, PEER0, A0, sport, dport, msg, len);
 }
 
 static void
@@ -230,57 +203,17 @@ TEST(drops_and_punts_leave_nothing_behind)
 int
 main(void)
 {
-	/* EAL wants writable argv; --no-huge implies legacy memory, so no
-	 * --in-memory: a private file prefix and no shared config instead. */
-	static char args[][32] = {"test_pipeline",
-				  "--no-huge",
-				  "--no-pci",
-				  "--no-shconf",
-				  "-m",
-				  "128",
-				  "-l",
-				  "0",
-				  "--log-level",
-				  "*:warning",
-				  "--file-prefix=srtpfwd_pipeline"};
-	char *argv[RTE_DIM(args)];
 	struct sessions_config cfg;
 	char err[256];
 	int bad;
 
-	for (unsigned int a = 0; a < RTE_DIM(args); a++)
-		argv[a] = args[a];
-	if (rte_eal_init((int)RTE_DIM(args), argv) < 0) {
+	if (ring_eal_init("test_pipeline", "128") < 0) {
 		fprintf(stderr, "EAL init failed\n");
 		return 1;
 	}
 	POOL = rte_pktmbuf_pool_create("pool", 1023, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
 	REQUIRE_MAIN(POOL != NULL);
-	for (unsigned int p = 0; p < 2; p++) {
-		char name[32];
-		int id;
-
-		snprintf(name, sizeof(name), "rx%u", p);
-		RX[p] = rte_ring_create(name, 256, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
-		snprintf(name, sizeof(name), "tx%u", p);
-		TX[p] = rte_ring_create(name, 256, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
-		snprintf(name, sizeof(name), "ring%u", p);
-		id = rte_eth_from_rings(name, &RX[p], 1, &TX[p], 1, 0);
-		REQUIRE_MAIN(id >= 0);
-		PORT[p] = (uint16_t)id;
-		/* rx/tx burst functions are installed by start (22.11 fast-path
-		 * ops), which wants the port configured first. */
-		{
-			struct rte_eth_conf conf;
-
-			memset(&conf, 0, sizeof(conf));
-			REQUIRE_MAIN(rte_eth_dev_configure(PORT[p], 1, 1, &conf) == 0);
-			REQUIRE_MAIN(rte_eth_rx_queue_setup(PORT[p], 0, 256, 0, NULL, POOL) == 0);
-			REQUIRE_MAIN(rte_eth_tx_queue_setup(PORT[p], 0, 256, 0, NULL) == 0);
-			REQUIRE_MAIN(rte_eth_dev_start(PORT[p]) == 0);
-		}
-		rte_eth_macaddr_get(PORT[p], &PMAC[p]);
-	}
+	REQUIRE_MAIN(ring_ports_open(POOL, 2, 256, RX, TX, PORT, PMAC) == 0);
 	W = engine_worker();
 	W->n_ports = 2;
 	W->ports[0] = PORT[0];
