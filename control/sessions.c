@@ -17,6 +17,14 @@ struct sessions {
 	uint8_t *used; /* per slot: 1 if live */
 	uint8_t *port_taken; /* [n_addrs][range]: 1 if a leg owns the port */
 	uint32_t cursor[LOCAL_ADDR_MAX]; /* where port allocation looks next */
+	struct activity *act; /* per slot, for inactivity timeouts */
+	struct neigh *neigh;
+};
+
+struct activity {
+	uint32_t timeout_ms;
+	uint64_t packets; /* forwarded on both legs when last looked at */
+	uint64_t since_ms; /* when that count last moved; 0: not yet looked at */
 };
 
 #define ERR(...) snprintf(err, err_len, __VA_ARGS__)
@@ -68,7 +76,10 @@ sessions_new(const struct sessions_config *cfg, struct rte_rcu_qsbr *rcu, IMB_MG
 	ss->t.pool = aligned_alloc(64, sizeof(struct session) * ss->t.pool_size);
 	ss->free_slots = calloc(cfg->max_sessions, sizeof(uint32_t));
 	ss->used = calloc(ss->t.pool_size, 1);
-	if (!ss->t.entries || !ss->port_taken || !ss->t.pool || !ss->free_slots || !ss->used)
+	ss->act = calloc(ss->t.pool_size, sizeof(*ss->act));
+	ss->t.neigh_size = cfg->max_neighbours;
+	if (!ss->t.entries || !ss->port_taken || !ss->t.pool || !ss->free_slots || !ss->used ||
+	    !ss->act || !(ss->neigh = neigh_new(&ss->t, cfg->routes, &cfg->io)))
 		goto nomem;
 	memset(ss->t.pool, 0, sizeof(struct session) * ss->t.pool_size);
 	/* Hand out low slots first: the pool stays dense in cache. */
@@ -92,6 +103,12 @@ uint32_t
 sessions_count(const struct sessions *ss)
 {
 	return ss->n_used;
+}
+
+struct neigh *
+sessions_neigh(struct sessions *ss)
+{
+	return ss->neigh;
 }
 
 const struct session *
@@ -282,7 +299,7 @@ sessions_create(struct sessions *ss, const struct session_params *p, uint32_t *s
 		size_t err_len)
 {
 	struct srtp_keys *k[2][2] = {{NULL, NULL}, {NULL, NULL}};
-	uint16_t port[2];
+	uint16_t port[2], nh[2];
 	struct session *s;
 	uint32_t n;
 	int r;
@@ -338,7 +355,31 @@ sessions_create(struct sessions *ss, const struct session_params *p, uint32_t *s
 			return -ENOMEM;
 		}
 	}
-	/* 3. Fill the slot, then publish its entries. */
+	/* 3. Next hops (may be refused: off link without a gateway, table
+	 * full). A latching leg with no remote yet needs none. */
+	for (unsigned int l = 0; l < 2; l++) {
+		const struct leg_params *g = &p->leg[l];
+		char why[160];
+
+		nh[l] = 0;
+		if (g->remote.port == 0)
+			continue;
+		r = neigh_ref(ss->neigh, g->local_addr, &g->remote, g->nh_mac, &nh[l], why,
+			      sizeof(why));
+		if (r != 0) {
+			ERR("leg %u: %s", l, why);
+			if (l == 1)
+				neigh_unref(ss->neigh, nh[0]);
+			for (unsigned int x = 0; x < 2; x++) {
+				keys_destroy(k[x][0]);
+				keys_destroy(k[x][1]);
+				ports_set(ss, p->leg[x].local_addr, port[x],
+					  p->leg[x].flags & LEG_RTCP_MUX, 0);
+			}
+			return r;
+		}
+	}
+	/* 4. Fill the slot, then publish its entries. */
 	n = ss->free_slots[--ss->n_free];
 	s = &ss->t.pool[n];
 	memset(s, 0, sizeof(*s));
@@ -353,7 +394,7 @@ sessions_create(struct sessions *ss, const struct session_params *p, uint32_t *s
 		lg->dscp = g->dscp;
 		lg->local_port = port[l];
 		lg->cfg.remote = g->remote;
-		memcpy(lg->cfg.nh_mac, g->nh_mac, 6);
+		lg->cfg.neigh = nh[l];
 		srtp_dir_init(&lg->in);
 		srtp_dir_init(&lg->out);
 		if (k[l][0] != NULL) {
@@ -373,6 +414,9 @@ sessions_create(struct sessions *ss, const struct session_params *p, uint32_t *s
 	}
 	ss->used[n] = 1;
 	ss->n_used++;
+	ss->act[n].timeout_ms = p->timeout_ms;
+	ss->act[n].packets = 0;
+	ss->act[n].since_ms = 0;
 	*slot = n;
 	return 0;
 }
@@ -390,6 +434,7 @@ sessions_delete(struct sessions *ss, uint32_t slot)
 	for (unsigned int l = 0; l < 2; l++) {
 		destroy_dir_keys(&s->leg[l].in);
 		destroy_dir_keys(&s->leg[l].out);
+		neigh_unref(ss->neigh, s->leg[l].cfg.neigh);
 		ports_set(ss, s->leg[l].local_addr, s->leg[l].local_port,
 			  s->leg[l].flags & LEG_RTCP_MUX, 0);
 	}
@@ -410,6 +455,7 @@ sessions_update_leg(struct sessions *ss, uint32_t slot, unsigned int leg,
 	const struct srtp_keys *retire[4];
 	unsigned int n_retire = 0;
 	struct leg *lg;
+	uint16_t nh = 0, old_nh = 0;
 	int r;
 
 	if (sessions_get(ss, slot) == NULL || leg > 1) {
@@ -438,11 +484,24 @@ sessions_update_leg(struct sessions *ss, uint32_t slot, unsigned int leg,
 	if ((u->in.present && (r = check_keys(&u->in, leg, "inbound", err, err_len)) != 0) ||
 	    (u->out.present && (r = check_keys(&u->out, leg, "outbound", err, err_len)) != 0))
 		return r;
-	if (u->in.present && (in = make_keys(ss, &u->in, leg, "inbound", err, err_len)) == NULL)
+	if (u->has_remote) {
+		char why[160];
+
+		r = neigh_ref(ss->neigh, lg->local_addr, &u->remote, u->nh_mac, &nh, why,
+			      sizeof(why));
+		if (r != 0) {
+			ERR("leg %u: %s", leg, why);
+			return r;
+		}
+	}
+	if (u->in.present && (in = make_keys(ss, &u->in, leg, "inbound", err, err_len)) == NULL) {
+		neigh_unref(ss->neigh, nh);
 		return -ENOMEM;
+	}
 	if (u->out.present &&
 	    (out = make_keys(ss, &u->out, leg, "outbound", err, err_len)) == NULL) {
 		keys_destroy(in);
+		neigh_unref(ss->neigh, nh);
 		return -ENOMEM;
 	}
 	/* All checked and built: now change things. The configured egress has
@@ -450,8 +509,9 @@ sessions_update_leg(struct sessions *ss, uint32_t slot, unsigned int leg,
 	 * workers drop what they latched under the old one. */
 	if (u->has_remote) {
 		seq_write_begin(&lg->cfg_seq);
+		old_nh = lg->cfg.neigh;
 		lg->cfg.remote = u->remote;
-		memcpy(lg->cfg.nh_mac, u->nh_mac, 6);
+		lg->cfg.neigh = nh;
 		lg->cfg.epoch++;
 		seq_write_end(&lg->cfg_seq);
 	}
@@ -459,10 +519,11 @@ sessions_update_leg(struct sessions *ss, uint32_t slot, unsigned int leg,
 		n_retire += srtp_dir_set_keys(&lg->in, in, true, &retire[n_retire]);
 	if (out != NULL) /* we switch at once */
 		n_retire += srtp_dir_set_keys(&lg->out, out, false, &retire[n_retire]);
-	if (n_retire > 0) {
-		rcu_wait(ss);
+	if (n_retire > 0 || old_nh != 0) {
+		rcu_wait(ss); /* no worker reads the old keys or next hop any more */
 		for (unsigned int x = 0; x < n_retire; x++)
 			keys_destroy(retire[x]);
+		neigh_unref(ss->neigh, old_nh);
 	}
 	return 0;
 }
@@ -496,5 +557,41 @@ sessions_free(struct sessions *ss)
 	free(ss->t.pool);
 	free(ss->free_slots);
 	free(ss->used);
+	free(ss->act);
+	neigh_free(ss->neigh);
 	free(ss);
+}
+
+unsigned int
+sessions_expire(struct sessions *ss, uint64_t now_ms,
+		void (*expired)(void *ctx, uint32_t slot, uint64_t id), void *ctx)
+{
+	unsigned int n = 0;
+
+	for (uint32_t slot = 1; slot < ss->t.pool_size; slot++) {
+		struct activity *a = &ss->act[slot];
+		const struct session *s = &ss->t.pool[slot];
+		uint64_t packets = 0;
+
+		if (!ss->used[slot] || a->timeout_ms == 0)
+			continue;
+		/* Plain loads of single-writer counters: a stale value only
+		 * delays expiry by one pass. */
+		for (unsigned int l = 0; l < 2; l++)
+			for (unsigned int p = 0; p < 2; p++)
+				packets += __atomic_load_n(&s->leg[l].rx[p].packets,
+							   __ATOMIC_RELAXED);
+		if (a->since_ms == 0 || packets != a->packets) {
+			a->packets = packets;
+			a->since_ms = now_ms;
+			continue;
+		}
+		if (now_ms - a->since_ms < a->timeout_ms)
+			continue;
+		if (expired != NULL)
+			expired(ctx, slot, s->id);
+		sessions_delete(ss, slot);
+		n++;
+	}
+	return n;
 }

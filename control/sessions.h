@@ -18,6 +18,7 @@
 #include <rte_rcu_qsbr.h>
 
 #include "dataplane/session.h"
+#include "neigh.h"
 
 /* One direction's SRTP key as signalled (RFC 4568 a=crypto inline key, or
  * the controller): master key, master salt, optional MKI. */
@@ -38,13 +39,14 @@ struct leg_params {
 	uint8_t dscp; /* 0..63 */
 	uint16_t local_port; /* 0: allocate an even port (and port+1) from the range */
 	struct endpoint remote; /* port 0 allowed only with LEG_LATCH */
-	uint8_t nh_mac[6]; /* next hop's MAC (until the neighbour module resolves it) */
+	uint8_t nh_mac[6]; /* a static next-hop MAC; all zero: resolve (neigh.h) */
 	struct dir_keys in; /* LEG_SRTP: the key the peer sends with */
 	struct dir_keys out; /* LEG_SRTP: the key we send to the peer with */
 };
 
 struct session_params {
 	uint64_t id;
+	uint32_t timeout_ms; /* no media forwarded for this long: expire; 0 never */
 	struct leg_params leg[2];
 };
 
@@ -52,7 +54,7 @@ struct session_params {
 struct leg_update {
 	uint8_t has_remote;
 	struct endpoint remote; /* a new remote also restarts latching */
-	uint8_t nh_mac[6];
+	uint8_t nh_mac[6]; /* static next-hop MAC for the new remote, or zero */
 	struct dir_keys in; /* new inbound key: the old one stays accepted (overlap) */
 	struct dir_keys out; /* new outbound key: used at once */
 };
@@ -61,7 +63,10 @@ struct sessions_config {
 	uint16_t port_min, port_max; /* media port range, inclusive */
 	uint8_t n_addrs;
 	struct local_addr addrs[LOCAL_ADDR_MAX];
+	struct addr_route routes[LOCAL_ADDR_MAX]; /* zero: every remote on link */
 	uint32_t max_sessions;
+	uint32_t max_neighbours; /* next hops; 0: 4096 */
+	struct neigh_io io; /* how ARP/ND frames leave; zero: never sent (tests) */
 };
 
 struct sessions;
@@ -103,5 +108,16 @@ const struct session *sessions_get(const struct sessions *ss, uint32_t slot);
 
 /** Sessions in use. */
 uint32_t sessions_count(const struct sessions *ss);
+
+/** The next-hop resolver the sessions share (ARP/ND input, its timer). */
+struct neigh *sessions_neigh(struct sessions *ss);
+
+/**
+ * Delete every session whose timeout passed with no media forwarded on
+ * either leg, calling @p expired (before deletion) for each.
+ * Call about once a second. @return how many expired.
+ */
+unsigned int sessions_expire(struct sessions *ss, uint64_t now_ms,
+			     void (*expired)(void *ctx, uint32_t slot, uint64_t id), void *ctx);
 
 #endif

@@ -53,12 +53,23 @@ struct burst {
 	/* Filled by lookup: the session and the leg the packet arrived on. */
 	struct session *sess[BURST_MAX];
 	uint8_t leg[BURST_MAX];
+	uint8_t rtcp_port[BURST_MAX]; /* 1: arrived on the leg's RTCP port (port + 1) */
 	uint16_t tx_port[BURST_MAX]; /* filled by rewrite: the DPDK port it leaves on */
 	struct srtp_dir *unprotect[BURST_MAX]; /* inbound context, or NULL: no SRTP in */
 	struct srtp_dir *protect[BURST_MAX]; /* outbound context, or NULL: no SRTP out */
 	uint8_t verdict[BURST_MAX]; /* enum verdict */
 	uint8_t reason[BURST_MAX]; /* enum drop_reason when V_DROP */
 };
+
+/* What a punted mbuf carries in m->hash.usr for the control thread:
+ * DROP_NONE for control traffic (ARP, ND, ICMP, STUN/DTLS on keyed legs), or
+ * DROP_NO_NEXTHOP with the neighbour entry for a complete egress frame
+ * waiting for its next hop's MAC (m->port is then the egress port). */
+static inline uint32_t
+punt_info(unsigned int reason, unsigned int neigh)
+{
+	return (uint32_t)reason | (uint32_t)neigh << 8;
+}
 
 static inline void
 burst_drop(struct burst *b, unsigned int i, unsigned int reason)

@@ -51,6 +51,10 @@ lookup_one(const struct session_table *t, struct burst *b, unsigned int i, int *
 	in = &s->leg[l];
 	out = &s->leg[l ^ 1];
 
+	/* Set before the checks below so their drops count against the leg. */
+	b->sess[i] = s;
+	b->leg[i] = (uint8_t)l;
+	b->rtcp_port[i] = (uint8_t)rtcp_port;
 	switch (b->kind[i]) {
 	case MSG_RTP:
 		if (unlikely(rtcp_port))
@@ -65,8 +69,6 @@ lookup_one(const struct session_table *t, struct burst *b, unsigned int i, int *
 			*punt = 1;
 		break;
 	}
-	b->sess[i] = s;
-	b->leg[i] = (uint8_t)l;
 	/* Passthrough on either side: the endpoints do SRTP end to end, so a
 	 * packet is never decrypted or encrypted here (control refuses a
 	 * passthrough leg facing a leg with keys). */

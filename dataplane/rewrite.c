@@ -27,40 +27,45 @@ latch(struct leg *in, const uint8_t *d, const struct burst *b, unsigned int i)
 	src.ip6 = b->ip6[i];
 	src.port = rd16(udp);
 	memcpy(src.addr, l3 + (src.ip6 ? 8 : 12), src.ip6 ? 16 : 4);
-	if (likely(in->latch.epoch == epoch && memcmp(&in->latch.remote, &src, sizeof(src)) == 0))
+	if (likely(in->latch.epoch == epoch && memcmp(&in->latch.remote, &src, sizeof(src)) == 0 &&
+		   memcmp(in->latch.nh_mac, d + 6, 6) == 0))
 		return;
 	seq_write_begin(&in->latch_seq);
 	in->latch.remote = src;
+	memcpy(in->latch.nh_mac, d + 6, 6); /* the frame's source: peer or its router */
 	in->latch.epoch = epoch;
 	seq_write_end(&in->latch_seq);
 }
 
-/* Where a packet leaving on @p out goes: the latched remote when the leg
- * latches and it was latched under the current configuration, else the
- * configured one. @return 0, or a drop reason. */
+/* Where a packet leaving on @p out goes: the latched remote and the MAC it
+ * came from when the leg latches and it was latched under the current
+ * configuration, else the configured remote and its next hop's MAC from
+ * the neighbour table. @return 0 with @p nh_mac set; DROP_NO_NEXTHOP with
+ * eg->neigh naming the unresolved entry; or another drop reason. */
 static inline enum drop_reason
-egress_of(const struct leg *out, struct egress *eg)
+egress_of(const struct session_table *t, const struct leg *out, struct egress *eg,
+	  uint8_t *nh_mac)
 {
 	struct latch l;
 
 	if (unlikely(!seq_read(&out->cfg_seq, eg, &out->cfg, sizeof(*eg))))
 		return DROP_NO_REMOTE;
 	if ((out->flags & LEG_LATCH) && seq_read(&out->latch_seq, &l, &out->latch, sizeof(l)) &&
-	    l.epoch == eg->epoch && l.remote.port != 0)
+	    l.epoch == eg->epoch && l.remote.port != 0) {
 		eg->remote = l.remote;
+		memcpy(nh_mac, l.nh_mac, 6);
+		return DROP_NONE;
+	}
 	if (unlikely(eg->remote.port == 0))
 		return DROP_NO_REMOTE;
+	if (unlikely(eg->neigh == 0 || eg->neigh >= t->neigh_size ||
+		     !neigh_mac(t->neigh, eg->neigh, nh_mac)))
+		return DROP_NO_NEXTHOP;
 	return DROP_NONE;
 }
 
-static inline int
-mac_unset(const uint8_t *m)
-{
-	return (m[0] | m[1] | m[2] | m[3] | m[4] | m[5]) == 0;
-}
-
 static inline enum drop_reason
-rewrite_one(const struct session_table *t, struct burst *b, unsigned int i)
+rewrite_one(const struct session_table *t, struct burst *b, unsigned int i, int *hold)
 {
 	struct rte_mbuf *m = b->pkts[i];
 	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *), *h, *p;
@@ -73,12 +78,15 @@ rewrite_one(const struct session_table *t, struct burst *b, unsigned int i)
 	struct rte_udp_hdr *udp;
 	struct egress eg;
 	enum drop_reason r;
+	uint8_t nh_mac[6] = {0};
 	int off;
 
 	if ((in->flags & LEG_LATCH) && b->kind[i] == MSG_RTP)
 		latch(in, d, b, i);
-	r = egress_of(out, &eg);
-	if (unlikely(r != DROP_NONE))
+	r = egress_of(t, out, &eg, nh_mac);
+	/* Unresolved next hop: build the frame anyway and let control hold it
+	 * until the neighbour answers (tx.h). No entry at all is a drop. */
+	if (unlikely(r != DROP_NONE && !(r == DROP_NO_NEXTHOP && eg.neigh != 0)))
 		return r;
 	if (unlikely(eg.remote.ip6 != a->ip6)) /* control keeps families equal */
 		return DROP_NO_REMOTE;
@@ -86,14 +94,12 @@ rewrite_one(const struct session_table *t, struct burst *b, unsigned int i)
 	 * none, and UDP port 0 is never a destination. */
 	if (unlikely(rtcp_port && eg.remote.port == UINT16_MAX))
 		return DROP_NO_REMOTE;
-	if (unlikely(mac_unset(eg.nh_mac)))
-		return DROP_NO_NEXTHOP;
 	off = (int)m->data_off + (int)b->msg_off[i] - (int)hdr;
 	if (unlikely(off < 0))
 		return DROP_NO_HEADROOM;
 
 	h = (uint8_t *)m->buf_addr + off;
-	memcpy(h, eg.nh_mac, 6);
+	memcpy(h, nh_mac, 6);
 	memcpy(h + 6, a->mac, 6);
 	p = h + 12;
 	if (a->vlan) {
@@ -148,7 +154,12 @@ rewrite_one(const struct session_table *t, struct burst *b, unsigned int i)
 	b->vlan[i] = a->vlan;
 	b->msg_off[i] = (uint16_t)hdr;
 	b->tx_port[i] = a->port_id;
-	return DROP_NONE;
+	if (unlikely(r == DROP_NO_NEXTHOP)) {
+		*hold = 1;
+		m->port = a->port_id;
+		m->hash.usr = punt_info(DROP_NO_NEXTHOP, eg.neigh);
+	}
+	return r;
 }
 
 uint16_t
@@ -158,11 +169,15 @@ rewrite_burst(const struct session_table *t, struct burst *b)
 
 	for (unsigned int i = 0; i < b->n; i++) {
 		enum drop_reason r;
+		int hold = 0;
 
 		if (b->verdict[i] != V_FWD || b->sess[i] == NULL)
 			continue;
-		r = rewrite_one(t, b, i);
-		if (unlikely(r != DROP_NONE))
+		r = rewrite_one(t, b, i, &hold);
+		if (unlikely(hold)) {
+			b->verdict[i] = V_PUNT; /* complete frame, held by control */
+			b->reason[i] = DROP_NO_NEXTHOP;
+		} else if (unlikely(r != DROP_NONE))
 			burst_drop(b, i, r);
 		else
 			fwd++;

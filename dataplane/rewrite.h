@@ -7,6 +7,9 @@
  * counters, see session.h); writes the packet, its mbuf lengths and the
  * burst's l3_off, ip6, vlan, msg_off and tx_port, and the arrival leg's
  * latched endpoint (single writer: the worker receiving that leg).
+ * A packet whose next hop is known but not yet resolved leaves complete but
+ * for its destination MAC, as V_PUNT with punt_info(DROP_NO_NEXTHOP, entry)
+ * so that control holds it and sends it once the neighbour answers.
  */
 #ifndef SRTPFWD_REWRITE_H
 #define SRTPFWD_REWRITE_H

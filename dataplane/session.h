@@ -23,6 +23,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "neigh.h"
 #include "srtp.h"
 
 #define LOCAL_ADDR_MAX 16
@@ -59,14 +60,26 @@ enum leg_flag {
 struct egress {
 	uint32_t epoch; /* bumped by each update */
 	struct endpoint remote;
-	uint8_t nh_mac[6]; /* next hop (the peer, or the gateway), resolved by control */
+	uint16_t neigh; /* next hop (the peer, or the gateway): neigh.h entry; 0 none */
 	uint16_t reserved;
 };
 
-/* What latching learned, and under which configuration epoch. */
+/* What latching learned, and under which configuration epoch. The next hop
+ * towards a latched peer is the MAC its verified packet came from: the peer
+ * on the link, or the router (NAT) in front of it. */
 struct latch {
 	uint32_t epoch;
 	struct endpoint remote;
+	uint8_t nh_mac[6];
+	uint16_t reserved;
+};
+
+/* What arrived on a leg, per local port of the leg (RTP port, RTCP port):
+ * RSS may put the two on different workers, and each has one writer. */
+struct leg_counters {
+	uint64_t packets; /* forwarded */
+	uint64_t bytes; /* of the UDP payload as received */
+	uint64_t dropped; /* after the session was found: every reason */
 };
 
 /* Two single-writer copies of the leg's destination, each under its own
@@ -87,6 +100,7 @@ struct leg {
 	struct latch latch; /* worker receiving this leg: w */
 	struct srtp_dir in; /* what arrives on this leg: worker receiving it: rw */
 	struct srtp_dir out; /* what leaves on this leg: worker sending it: rw */
+	struct leg_counters rx[2]; /* worker receiving on [rtcp port]: w */
 };
 
 struct session {
@@ -104,6 +118,8 @@ struct session_table {
 	uint32_t *entries; /* n_addrs * (port_max - port_min + 1), control: w (release) */
 	struct session *pool; /* slot 0 unused */
 	uint32_t pool_size; /* slots, including slot 0 */
+	struct neigh_entry *neigh; /* next hops (neigh.h), control: w (release) */
+	uint32_t neigh_size; /* entries, including entry 0 */
 };
 
 /* Sequence-counter publication with one writer (a seqlock without the

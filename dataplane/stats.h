@@ -74,6 +74,7 @@ struct worker_stats {
 	uint64_t rx; /* packets received */
 	uint64_t tx; /* packets sent */
 	uint64_t punted; /* packets handed to the control thread */
+	uint64_t injected; /* frames control handed to this worker to send */
 	uint64_t loops; /* worker loop iterations */
 	uint64_t srtp_unprotected; /* packets whose tag verified and were decrypted */
 	uint64_t srtp_protected;

@@ -2,6 +2,7 @@
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
 
 #include "lookup.h"
 #include "parse.h"
@@ -23,14 +24,28 @@ process_burst(struct worker *w, struct burst *b)
 	tx_burst(w, b); /* every mbuf leaves here exactly once    */
 }
 
+/* Frames control built or held (ARP/ND replies and requests, echo replies,
+ * media that waited for its next hop), sent on this worker's queues so
+ * control needs no tx queue of its own. */
+static void
+drain_inject(struct worker *w)
+{
+	struct rte_mbuf *m[RX_BURST];
+	unsigned int n = rte_ring_sc_dequeue_burst(w->inject, (void **)m, RX_BURST, NULL);
+
+	if (n > 0)
+		tx_inject(w, m, n);
+}
+
 unsigned int
 worker_poll(struct worker *w)
 {
 	struct burst b;
 	unsigned int total = 0;
 
+	w->now_tsc = rte_get_timer_cycles();
 	if (w->tsc_per_ms != 0)
-		w->now_ms = (uint32_t)(rte_get_timer_cycles() / w->tsc_per_ms);
+		w->now_ms = (uint32_t)(w->now_tsc / w->tsc_per_ms);
 	for (unsigned int p = 0; p < w->n_ports; p++) {
 		uint16_t n = rte_eth_rx_burst(w->ports[p], w->rxq, b.pkts, RX_BURST);
 
@@ -46,6 +61,10 @@ worker_poll(struct worker *w)
 		process_burst(w, &b);
 		total += n;
 	}
+	if (w->inject != NULL)
+		drain_inject(w);
+	if (total == 0 || w->now_tsc - w->last_flush_tsc >= w->tx_drain_tsc)
+		tx_flush(w);
 	w->stats.rx += total;
 	w->stats.loops++;
 	if (w->rcu != NULL)
@@ -60,10 +79,13 @@ worker_main(void *arg)
 
 	if (w->tsc_per_ms == 0)
 		w->tsc_per_ms = rte_get_timer_hz() / 1000;
+	if (w->tx_drain_tsc == 0)
+		w->tx_drain_tsc = rte_get_timer_hz() / 1000000 * TX_DRAIN_US;
 	if (w->rcu != NULL)
 		rte_rcu_qsbr_thread_online(w->rcu, w->rcu_id);
 	while (!__atomic_load_n(&w->stop, __ATOMIC_RELAXED))
 		worker_poll(w);
+	tx_flush(w);
 	if (w->rcu != NULL)
 		rte_rcu_qsbr_thread_offline(w->rcu, w->rcu_id);
 	return 0;

@@ -81,6 +81,10 @@ static const uint8_t peer6[2][16] = {
 	{0x20, 0x01, 0x0d, 0xb8, 0, 0xff, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x02},
 	{0x20, 0x01, 0x0d, 0xb8, 0, 0xff, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x03}};
 static const uint8_t peer_mac[6] = {0x0e, 0x11, 0x22, 0x33, 0x44, 0x55};
+static const uint8_t mac98[6] = {0x0e, 0x98, 0x98, 0x98, 0x98, 0x98};
+/* Source MAC of the frames built (the peer, or the router in front of it):
+ * a latched remote is sent to the MAC its verified packet came from. */
+static const uint8_t *frame_src_mac = peer_mac;
 
 static uint16_t
 get16(const uint8_t *p)
@@ -174,6 +178,19 @@ slot_of(const struct sessions *ss, const struct session *s)
 	return (uint32_t)(s - sessions_table(ss)->pool);
 }
 
+/* The MAC of the next hop a leg's egress names in the neighbour table. */
+static const uint8_t *
+nh_of(const struct sessions *ss, const struct leg *l)
+{
+	static uint8_t mac[8][6];
+	static unsigned int k;
+	uint8_t *m = mac[k++ % 8];
+
+	if (!neigh_mac(sessions_table(ss)->neigh, l->cfg.neigh, m))
+		memset(m, 0, 6);
+	return m;
+}
+
 /* ---- frames ---- */
 
 /* The UDP checksum sum (RFC 768 / RFC 8200 §8.1) of a datagram as it
@@ -221,7 +238,7 @@ frame_put(struct test_mbuf *tm, uint16_t data_off, unsigned int addr, const uint
 	rte_mbuf_refcnt_set(&tm->m, 1);
 	f = tm->buf + data_off;
 	memcpy(f, ADDRS[addr].mac, 6);
-	memcpy(f + 6, peer_mac, 6);
+	memcpy(f + 6, frame_src_mac, 6);
 	if (vlan) {
 		put16(f + 12, 0x8100);
 		put16(f + 14, vlan);
@@ -412,7 +429,7 @@ fwd_case_(int line, unsigned int a0, unsigned int a1, uint8_t f0, uint8_t f1, ui
 		CHECK_EQ(B.kind[0], rtcp ? MSG_RTCP : MSG_RTP);
 		msg_at = TM[0].buf + d_off + B.msg_off[0];
 		CHECK_EQ(rewrite_burst(sessions_table(ss), &B), 1);
-		check_out(ss, &B, 0, out, &out->cfg.remote, out->cfg.nh_mac,
+		check_out(ss, &B, 0, out, &out->cfg.remote, nh_of(ss, out),
 			  rtcp && !(out->flags & LEG_RTCP_MUX), MSG[0], len);
 		/* the message did not move: the headers did, around it */
 		CHECK(TM[0].buf + TM[0].m.data_off + B.msg_off[0] == msg_at);
@@ -513,7 +530,7 @@ TEST(eth_padding_dropped)
 	B.pkts[0] = &TM[0].m;
 	REQUIRE(ingress(ss, &B, 1, 0) == 1);
 	CHECK_EQ(rewrite_burst(sessions_table(ss), &B), 1);
-	check_out(ss, &B, 0, &s->leg[1], &s->leg[1].cfg.remote, s->leg[1].cfg.nh_mac, 0, MSG[0],
+	check_out(ss, &B, 0, &s->leg[1], &s->leg[1].cfg.remote, nh_of(ss, &s->leg[1]), 0, MSG[0],
 		  len);
 	sessions_free(ss);
 }
@@ -558,7 +575,7 @@ TEST(udp_cksum_never_zero)
 		B.pkts[0] = &TM[0].m;
 		REQUIRE(ingress(ss, &B, 1, 0) == 1);
 		CHECK_EQ(rewrite_burst(sessions_table(ss), &B), 1);
-		check_out(ss, &B, 0, o, &o->cfg.remote, o->cfg.nh_mac, 0, MSG[0], len);
+		check_out(ss, &B, 0, o, &o->cfg.remote, nh_of(ss, o), 0, MSG[0], len);
 		udp = TM[0].buf + TM[0].m.data_off + B.msg_off[0] - 8;
 		CHECK_EQ(get16(udp + 6), 0xffff);
 		sessions_free(ss);
@@ -591,7 +608,7 @@ TEST(srtp_legs)
 	CHECK((const void *)B.unprotect[0] == (const void *)&s->leg[0].in);
 	CHECK((const void *)B.protect[0] == (const void *)&s->leg[1].out);
 	CHECK_EQ(rewrite_burst(sessions_table(ss), &B), 1);
-	check_out(ss, &B, 0, &s->leg[1], &s->leg[1].cfg.remote, s->leg[1].cfg.nh_mac, 0, MSG[0],
+	check_out(ss, &B, 0, &s->leg[1], &s->leg[1].cfg.remote, nh_of(ss, &s->leg[1]), 0, MSG[0],
 		  len);
 	CHECK((const void *)B.unprotect[0] == (const void *)&s->leg[0].in);
 	CHECK((const void *)B.protect[0] == (const void *)&s->leg[1].out);
@@ -630,13 +647,13 @@ TEST(mixed_burst)
 		B.pkts[i] = &TM[i].m;
 	REQUIRE(ingress(ss, &B, 4, 0) == 4);
 	CHECK_EQ(rewrite_burst(sessions_table(ss), &B), 4);
-	check_out(ss, &B, 0, &s1->leg[1], &s1->leg[1].cfg.remote, s1->leg[1].cfg.nh_mac, 0, MSG[0],
+	check_out(ss, &B, 0, &s1->leg[1], &s1->leg[1].cfg.remote, nh_of(ss, &s1->leg[1]), 0, MSG[0],
 		  len[0]);
-	check_out(ss, &B, 1, &s1->leg[1], &s1->leg[1].cfg.remote, s1->leg[1].cfg.nh_mac, 1, MSG[1],
+	check_out(ss, &B, 1, &s1->leg[1], &s1->leg[1].cfg.remote, nh_of(ss, &s1->leg[1]), 1, MSG[1],
 		  len[1]);
-	check_out(ss, &B, 2, &s2->leg[1], &s2->leg[1].cfg.remote, s2->leg[1].cfg.nh_mac, 1, MSG[2],
+	check_out(ss, &B, 2, &s2->leg[1], &s2->leg[1].cfg.remote, nh_of(ss, &s2->leg[1]), 1, MSG[2],
 		  len[2]);
-	check_out(ss, &B, 3, &s2->leg[1], &s2->leg[1].cfg.remote, s2->leg[1].cfg.nh_mac, 0, MSG[3],
+	check_out(ss, &B, 3, &s2->leg[1], &s2->leg[1].cfg.remote, nh_of(ss, &s2->leg[1]), 0, MSG[3],
 		  len[3]);
 	CHECK_EQ(TM[3].m.data_off, 64 - 4);
 	sessions_free(ss);
@@ -708,7 +725,31 @@ TEST(drop_no_nexthop)
 	memset(p.leg[1].nh_mac, 0, 6);
 	s = create(ss, &p);
 	REQUIRE(s != NULL);
-	drop_case(ss, s, TEST_HEADROOM, DROP_NO_NEXTHOP);
+	REQUIRE(s->leg[1].cfg.neigh != 0);
+	/* not resolved yet: the frame is built but for its destination MAC and
+	 * handed to control to hold, naming the entry it waits for */
+	len = msg_make(MSG[0], 0, 32);
+	frame_put(&TM[0], TEST_HEADROOM, A4, peer4[0], 30000, s->leg[0].local_port, MSG[0], len,
+		  0);
+	memset(&B, 0, sizeof(B));
+	B.pkts[0] = &TM[0].m;
+	REQUIRE(ingress(ss, &B, 1, 0) == 1);
+	CHECK_EQ(rewrite_burst(sessions_table(ss), &B), 0);
+	CHECK_EQ(B.verdict[0], V_PUNT);
+	CHECK_EQ(B.reason[0], DROP_NO_NEXTHOP);
+	CHECK_EQ(TM[0].m.hash.usr, punt_info(DROP_NO_NEXTHOP, s->leg[1].cfg.neigh));
+	CHECK_EQ(TM[0].m.port, ADDRS[A4V].port_id);
+	{
+		static const uint8_t zero[6];
+		struct burst saved = B;
+
+		CHECK_MEM(rte_pktmbuf_mtod(&TM[0].m, uint8_t *), zero, 6);
+		/* the rest of the frame is what a resolved next hop would get */
+		B.verdict[0] = V_FWD;
+		memcpy(rte_pktmbuf_mtod(&TM[0].m, uint8_t *), peer_mac, 6);
+		check_out(ss, &B, 0, &s->leg[1], &s->leg[1].cfg.remote, peer_mac, 0, MSG[0], len);
+		B = saved;
+	}
 	/* a next hop MAC with only its last byte set is a MAC */
 	{
 		struct leg_update u;
@@ -752,7 +793,7 @@ TEST(drop_no_headroom)
 	B.pkts[0] = &TM[0].m;
 	REQUIRE(ingress(ss, &B, 1, 0) == 1);
 	CHECK_EQ(rewrite_burst(sessions_table(ss), &B), 1);
-	check_out(ss, &B, 0, &s->leg[1], &s->leg[1].cfg.remote, s->leg[1].cfg.nh_mac, 0, MSG[0],
+	check_out(ss, &B, 0, &s->leg[1], &s->leg[1].cfg.remote, nh_of(ss, &s->leg[1]), 0, MSG[0],
 		  len);
 	CHECK_EQ(TM[0].m.data_off, 0);
 	/* v6 -> v4 shrinks: no headroom needed at all */
@@ -762,7 +803,7 @@ TEST(drop_no_headroom)
 	B.pkts[0] = &TM[0].m;
 	REQUIRE(ingress(ss, &B, 1, 0) == 1);
 	CHECK_EQ(rewrite_burst(sessions_table(ss), &B), 1);
-	check_out(ss, &B, 0, &s->leg[0], &s->leg[0].cfg.remote, s->leg[0].cfg.nh_mac, 0, MSG[0],
+	check_out(ss, &B, 0, &s->leg[0], &s->leg[0].cfg.remote, nh_of(ss, &s->leg[0]), 0, MSG[0],
 		  len);
 	CHECK_EQ(TM[0].m.data_off, 20);
 	sessions_free(ss);
@@ -811,7 +852,7 @@ TEST(untouched)
 	}
 	before = B;
 	CHECK_EQ(rewrite_burst(sessions_table(ss), &B), 1);
-	check_out(ss, &B, 0, &s->leg[1], &s->leg[1].cfg.remote, s->leg[1].cfg.nh_mac, 0, MSG[0],
+	check_out(ss, &B, 0, &s->leg[1], &s->leg[1].cfg.remote, nh_of(ss, &s->leg[1]), 0, MSG[0],
 		  len[0]);
 	for (unsigned int i = 1; i < 4; i++) {
 		CHECK_MEM(snap[i], TM[i].buf, TEST_BUF_LEN);
@@ -900,13 +941,13 @@ TEST(latching)
 	/* (b) RTP on leg 0 from 192.0.2.99:5555 latches; it is forwarded */
 	arrive(ss, s, 0, src99, 5555, 0, 2, &len);
 	CHECK_EQ(rewrite_burst(t, &B), 1);
-	check_out(ss, &B, 0, l1, &l1->cfg.remote, l1->cfg.nh_mac, 0, MSG[0], len);
+	check_out(ss, &B, 0, l1, &l1->cfg.remote, nh_of(ss, l1), 0, MSG[0], len);
 	CHECK_EQ(l0->latch_seq, 2);
 	CHECK_MEM(&l0->latch.remote, &e99, sizeof(e99));
 	CHECK_EQ(l0->latch.epoch, l0->cfg.epoch);
 	arrive(ss, s, 1, peer4[1], 30010, 0, 3, &len);
 	CHECK_EQ(rewrite_burst(t, &B), 1);
-	check_out(ss, &B, 0, l0, &e99, l0->cfg.nh_mac, 0, MSG[0], len);
+	check_out(ss, &B, 0, l0, &e99, peer_mac, 0, MSG[0], len);
 	/* the same source again: no write */
 	arrive(ss, s, 0, src99, 5555, 0, 4, &len);
 	CHECK_EQ(rewrite_burst(t, &B), 1);
@@ -916,17 +957,19 @@ TEST(latching)
 	 * does not latch; RTCP back goes to the latched port + 1 */
 	arrive(ss, s, 0, src99, 5556, 1, 5, &len);
 	CHECK_EQ(rewrite_burst(t, &B), 1);
-	check_out(ss, &B, 0, l1, &l1->cfg.remote, l1->cfg.nh_mac, 1, MSG[0], len);
+	check_out(ss, &B, 0, l1, &l1->cfg.remote, nh_of(ss, l1), 1, MSG[0], len);
 	arrive(ss, s, 0, src98, 7777, 1, 6, &len);
 	CHECK_EQ(rewrite_burst(t, &B), 1);
 	CHECK_EQ(l0->latch_seq, 2);
 	CHECK_MEM(&l0->latch.remote, &e99, sizeof(e99));
 	arrive(ss, s, 1, peer4[1], 30011, 1, 7, &len);
 	CHECK_EQ(rewrite_burst(t, &B), 1);
-	check_out(ss, &B, 0, l0, &e99, l0->cfg.nh_mac, 1, MSG[0], len);
+	check_out(ss, &B, 0, l0, &e99, peer_mac, 1, MSG[0], len);
 
-	/* (d) RTP from a new source that failed a check before rewrite
-	 * (an SRTP auth failure): no latching */
+	/* (d) RTP from a new source (behind another MAC) that failed a check
+	 * before rewrite (an SRTP auth failure): no latching, not even of
+	 * its MAC */
+	frame_src_mac = mac98;
 	arrive(ss, s, 0, src98, 6666, 0, 8, &len);
 	burst_drop(&B, 0, DROP_SRTP_AUTH);
 	CHECK_EQ(rewrite_burst(t, &B), 0);
@@ -935,7 +978,7 @@ TEST(latching)
 	CHECK_MEM(&l0->latch.remote, &e99, sizeof(e99));
 	arrive(ss, s, 1, peer4[1], 30010, 0, 9, &len);
 	CHECK_EQ(rewrite_burst(t, &B), 1);
-	check_out(ss, &B, 0, l0, &e99, l0->cfg.nh_mac, 0, MSG[0], len);
+	check_out(ss, &B, 0, l0, &e99, peer_mac, 0, MSG[0], len);
 	/* the same source verified: it moves (NAT rebinding) */
 	arrive(ss, s, 0, src98, 6666, 0, 10, &len);
 	CHECK_EQ(rewrite_burst(t, &B), 1);
@@ -943,7 +986,7 @@ TEST(latching)
 	CHECK_MEM(&l0->latch.remote, &e98, sizeof(e98));
 	arrive(ss, s, 1, peer4[1], 30010, 0, 11, &len);
 	CHECK_EQ(rewrite_burst(t, &B), 1);
-	check_out(ss, &B, 0, l0, &e98, l0->cfg.nh_mac, 0, MSG[0], len);
+	check_out(ss, &B, 0, l0, &e98, mac98, 0, MSG[0], len);
 
 	/* (e) control sets a remote: it is used (new epoch) until leg 0 sends
 	 * again, which re-latches under the new epoch */
@@ -970,12 +1013,13 @@ TEST(latching)
 	CHECK_MEM(&l0->latch.remote, &e98, sizeof(e98));
 	arrive(ss, s, 1, peer4[1], 30010, 0, 15, &len);
 	CHECK_EQ(rewrite_burst(t, &B), 1);
-	check_out(ss, &B, 0, l0, &e98, u.nh_mac, 0, MSG[0], len);
+	check_out(ss, &B, 0, l0, &e98, mac98, 0, MSG[0], len);
 	arrive(ss, s, 0, src98, 6666, 0, 16, &len);
 	CHECK_EQ(rewrite_burst(t, &B), 1);
 	CHECK_EQ(l0->latch_seq, 6);
 	CHECK_EQ(l0->latch_seq & 1, 0);
 	CHECK_EQ(l1->latch_seq, 0);
+	frame_src_mac = peer_mac;
 	sessions_free(ss);
 }
 
@@ -999,7 +1043,7 @@ TEST(latching_v6)
 	/* a configured remote on a latching leg is used until it latches */
 	arrive(ss, s, 1, peer4[1], 30010, 0, 1, &len);
 	CHECK_EQ(rewrite_burst(t, &B), 1);
-	check_out(ss, &B, 0, &s->leg[0], &s->leg[0].cfg.remote, s->leg[0].cfg.nh_mac, 0, MSG[0],
+	check_out(ss, &B, 0, &s->leg[0], &s->leg[0].cfg.remote, nh_of(ss, &s->leg[0]), 0, MSG[0],
 		  len);
 	arrive(ss, s, 0, src6, 40001, 0, 2, &len);
 	CHECK_EQ(rewrite_burst(t, &B), 1);
@@ -1012,7 +1056,7 @@ TEST(latching_v6)
 	/* muxed RTCP back: to the latched port itself */
 	arrive(ss, s, 1, peer4[1], 30011, 1, 3, &len);
 	CHECK_EQ(rewrite_burst(t, &B), 1);
-	check_out(ss, &B, 0, &s->leg[0], &e, s->leg[0].cfg.nh_mac, 0, MSG[0], len);
+	check_out(ss, &B, 0, &s->leg[0], &e, peer_mac, 0, MSG[0], len);
 	/* muxed RTCP on the latching leg from elsewhere: no latching */
 	arrive(ss, s, 0, src6, 40003, 1, 4, &len);
 	CHECK_EQ(rewrite_burst(t, &B), 1);
@@ -1023,7 +1067,7 @@ TEST(latching_v6)
 	CHECK_EQ(s->leg[1].latch_seq, 0);
 	arrive(ss, s, 0, src6, 40001, 0, 6, &len);
 	CHECK_EQ(rewrite_burst(t, &B), 1);
-	check_out(ss, &B, 0, &s->leg[1], &s->leg[1].cfg.remote, s->leg[1].cfg.nh_mac, 0, MSG[0],
+	check_out(ss, &B, 0, &s->leg[1], &s->leg[1].cfg.remote, nh_of(ss, &s->leg[1]), 0, MSG[0],
 		  len);
 	sessions_free(ss);
 }
