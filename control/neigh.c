@@ -611,9 +611,7 @@ icmp6_input(struct neigh *nb, struct rte_mbuf *m, struct frame *f, uint64_t now_
 		send_frame(nb, m, &nb->t->addrs[a], f->l2 + 40 + plen);
 		nb->st.echo_replied++;
 		return 1;
-	default:
-		nb->st.ignored++;
-		return 0;
+	default: nb->st.ignored++; return 0;
 	}
 bad:
 	nb->st.malformed++;

@@ -579,8 +579,8 @@ sessions_expire(struct sessions *ss, uint64_t now_ms,
 		 * delays expiry by one pass. */
 		for (unsigned int l = 0; l < 2; l++)
 			for (unsigned int p = 0; p < 2; p++)
-				packets += __atomic_load_n(&s->leg[l].rx[p].packets,
-							   __ATOMIC_RELAXED);
+				packets +=
+					__atomic_load_n(&s->leg[l].rx[p].packets, __ATOMIC_RELAXED);
 		if (a->since_ms == 0 || packets != a->packets) {
 			a->packets = packets;
 			a->since_ms = now_ms;

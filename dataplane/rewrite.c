@@ -43,8 +43,7 @@ latch(struct leg *in, const uint8_t *d, const struct burst *b, unsigned int i)
  * the neighbour table. @return 0 with @p nh_mac set; DROP_NO_NEXTHOP with
  * eg->neigh naming the unresolved entry; or another drop reason. */
 static inline enum drop_reason
-egress_of(const struct session_table *t, const struct leg *out, struct egress *eg,
-	  uint8_t *nh_mac)
+egress_of(const struct session_table *t, const struct leg *out, struct egress *eg, uint8_t *nh_mac)
 {
 	struct latch l;
 

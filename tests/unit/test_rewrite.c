@@ -729,8 +729,7 @@ TEST(drop_no_nexthop)
 	/* not resolved yet: the frame is built but for its destination MAC and
 	 * handed to control to hold, naming the entry it waits for */
 	len = msg_make(MSG[0], 0, 32);
-	frame_put(&TM[0], TEST_HEADROOM, A4, peer4[0], 30000, s->leg[0].local_port, MSG[0], len,
-		  0);
+	frame_put(&TM[0], TEST_HEADROOM, A4, peer4[0], 30000, s->leg[0].local_port, MSG[0], len, 0);
 	memset(&B, 0, sizeof(B));
 	B.pkts[0] = &TM[0].m;
 	REQUIRE(ingress(ss, &B, 1, 0) == 1);

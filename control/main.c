@@ -1,0 +1,259 @@
+/* main.c: the srtpfwd daemon.
+ *
+ *   srtpfwd [EAL options] -- --port DEV [--port DEV ...]
+ *           --addr PORT:IP/PREFIX[,gw=IP][,vlan=N] [--addr ...]
+ *           [--ports MIN-MAX] [--sessions N] [--stats SECONDS] [--duration SECONDS]
+ *
+ * The main lcore is the control thread; every other lcore runs a worker.
+ * Until the YAML configuration (docs/config.md) and the control protocol
+ * (docs/protocol.md) land, this is how the daemon is started by hand; the
+ * in-process sessions API is what tests and the demo drive.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+
+#include "daemon.h"
+
+static volatile sig_atomic_t stop;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static void
+usage(const char *prog)
+{
+	fprintf(stderr,
+		"usage: %s [EAL options] -- --port DEV [--port DEV ...]\n"
+		"          --addr PORT:IP/PREFIX[,gw=IP][,vlan=N] [--addr ...]\n"
+		"          [--ports MIN-MAX] [--sessions N] [--stats SECONDS] [--duration "
+		"SECONDS]\n"
+		"  DEV   PCI address, vdev (net_af_packet0,iface=veth0) or a port EAL probed\n"
+		"  PORT  index of a --port, from 0\n"
+		"example: %s --no-huge --no-pci -m 512 -l 0,1 -- \\\n"
+		"          --port net_af_packet0,iface=veth0 --addr 0:10.0.0.1/24,gw=10.0.0.254\n",
+		prog, prog);
+}
+
+/* "IP" into addr (16 bytes), family into *ip6. @return 0 or -1. */
+static int
+parse_ip(const char *s, uint8_t *addr, uint8_t *ip6)
+{
+	memset(addr, 0, 16);
+	if (inet_pton(AF_INET, s, addr) == 1) {
+		*ip6 = 0;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, s, addr) == 1) {
+		*ip6 = 1;
+		return 0;
+	}
+	return -1;
+}
+
+/* PORT:IP/PREFIX[,gw=IP][,vlan=N] */
+static int
+parse_addr(const char *arg, struct daemon_addr *a, char *err, size_t err_len)
+{
+	char buf[160], *ip, *opt, *slash, *save = NULL, *end;
+	unsigned long v;
+
+	memset(a, 0, sizeof(*a));
+	if (snprintf(buf, sizeof(buf), "%s", arg) >= (int)sizeof(buf)) {
+		snprintf(err, err_len, "--addr %s: too long", arg);
+		return -1;
+	}
+	ip = strchr(buf, ':');
+	v = strtoul(buf, &end, 10);
+	if (ip == NULL || end != ip || v >= WORKER_PORTS_MAX) {
+		snprintf(err, err_len, "--addr %s: expected PORT:IP/PREFIX (PORT 0..%d)", arg,
+			 WORKER_PORTS_MAX - 1);
+		return -1;
+	}
+	a->port = (uint8_t)v;
+	ip++;
+	opt = strchr(ip, ',');
+	if (opt != NULL)
+		*opt++ = '\0';
+	slash = strchr(ip, '/');
+	if (slash == NULL) {
+		snprintf(err, err_len, "--addr %s: expected a prefix length (IP/PREFIX)", arg);
+		return -1;
+	}
+	*slash++ = '\0';
+	if (parse_ip(ip, a->addr, &a->ip6) != 0) {
+		snprintf(err, err_len, "--addr %s: '%s' is not an IPv4 or IPv6 address", arg, ip);
+		return -1;
+	}
+	v = strtoul(slash, &end, 10);
+	if (*slash == '\0' || *end != '\0' || v > (a->ip6 ? 128u : 32u)) {
+		snprintf(err, err_len, "--addr %s: prefix '%s', need 0..%u", arg, slash,
+			 a->ip6 ? 128 : 32);
+		return -1;
+	}
+	a->route.prefix_len = (uint8_t)v;
+	for (char *o = opt ? strtok_r(opt, ",", &save) : NULL; o; o = strtok_r(NULL, ",", &save)) {
+		uint8_t fam;
+
+		if (strncmp(o, "gw=", 3) == 0) {
+			if (parse_ip(o + 3, a->route.gw, &fam) != 0 || fam != a->ip6) {
+				snprintf(err, err_len,
+					 "--addr %s: gateway '%s' is not an %s address", arg, o + 3,
+					 a->ip6 ? "IPv6" : "IPv4");
+				return -1;
+			}
+			a->route.has_gw = 1;
+		} else if (strncmp(o, "vlan=", 5) == 0) {
+			v = strtoul(o + 5, &end, 10);
+			if (o[5] == '\0' || *end != '\0' || v == 0 || v > 4094) {
+				snprintf(err, err_len, "--addr %s: VLAN '%s', need 1..4094", arg,
+					 o + 5);
+				return -1;
+			}
+			a->vlan = (uint16_t)v;
+		} else {
+			snprintf(err, err_len, "--addr %s: unknown option '%s' (gw=, vlan=)", arg,
+				 o);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+parse_args(int argc, char **argv, struct daemon_config *c, unsigned int *stats_s,
+	   unsigned int *duration_s)
+{
+	static const struct option opts[] = {
+		{"port", required_argument, NULL, 'p'},	 {"addr", required_argument, NULL, 'a'},
+		{"ports", required_argument, NULL, 'r'}, {"sessions", required_argument, NULL, 's'},
+		{"stats", required_argument, NULL, 'S'}, {"duration", required_argument, NULL, 'd'},
+		{"help", no_argument, NULL, 'h'},	 {NULL, 0, NULL, 0},
+	};
+	char err[256];
+	int o;
+
+	c->port_min = 16384;
+	c->port_max = 32767;
+	c->max_sessions = 10000;
+	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		unsigned int a, b;
+
+		switch (o) {
+		case 'p':
+			if (c->n_ports >= WORKER_PORTS_MAX ||
+			    snprintf(c->ports[c->n_ports].dev, DAEMON_DEV_MAX, "%s", optarg) >=
+				    DAEMON_DEV_MAX) {
+				fprintf(stderr, "srtpfwd: --port %s: too many ports or too long\n",
+					optarg);
+				return -1;
+			}
+			c->n_ports++;
+			break;
+		case 'a':
+			if (c->n_addrs >= LOCAL_ADDR_MAX) {
+				fprintf(stderr, "srtpfwd: at most %d --addr\n", LOCAL_ADDR_MAX);
+				return -1;
+			}
+			if (parse_addr(optarg, &c->addrs[c->n_addrs], err, sizeof(err)) != 0) {
+				fprintf(stderr, "srtpfwd: %s\n", err);
+				return -1;
+			}
+			c->n_addrs++;
+			break;
+		case 'r':
+			if (sscanf(optarg, "%u-%u", &a, &b) != 2 || a == 0 || b > 65535 || a >= b) {
+				fprintf(stderr,
+					"srtpfwd: --ports %s: need MIN-MAX, 1 <= MIN < MAX "
+					"<= 65535\n",
+					optarg);
+				return -1;
+			}
+			c->port_min = (uint16_t)a;
+			c->port_max = (uint16_t)b;
+			break;
+		case 's':
+			if (sscanf(optarg, "%u", &a) != 1 || a == 0) {
+				fprintf(stderr, "srtpfwd: --sessions %s: need a positive number\n",
+					optarg);
+				return -1;
+			}
+			c->max_sessions = a;
+			break;
+		case 'S': *stats_s = (unsigned int)strtoul(optarg, NULL, 10); break;
+		case 'd': *duration_s = (unsigned int)strtoul(optarg, NULL, 10); break;
+		default: return -1;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "srtpfwd: unexpected argument '%s'\n", argv[optind]);
+		return -1;
+	}
+	if (c->n_ports == 0 || c->n_addrs == 0) {
+		fprintf(stderr, "srtpfwd: need at least one --port and one --addr\n");
+		return -1;
+	}
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct daemon_config cfg;
+	struct daemon_stats st;
+	struct daemon *d;
+	unsigned int stats_s = 10, duration_s = 0;
+	char err[256];
+	time_t start, last;
+	int n = rte_eal_init(argc, argv);
+
+	if (n < 0) {
+		fprintf(stderr, "srtpfwd: EAL: %s\n", rte_strerror(rte_errno));
+		return 1;
+	}
+	memset(&cfg, 0, sizeof(cfg));
+	argv[n] = argv[0];
+	if (parse_args(argc - n, argv + n, &cfg, &stats_s, &duration_s) != 0) {
+		usage(argv[0]);
+		rte_eal_cleanup();
+		return 2;
+	}
+	d = daemon_start(&cfg, err, sizeof(err));
+	if (d == NULL) {
+		fprintf(stderr, "srtpfwd: %s\n", err);
+		rte_eal_cleanup();
+		return 1;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	start = last = time(NULL);
+	while (!stop && (duration_s == 0 || time(NULL) - start < (time_t)duration_s)) {
+		/* The control thread may sleep: workers never wait for it. */
+		if (daemon_poll(d) == 0)
+			usleep(1000);
+		if (stats_s != 0 && time(NULL) - last >= (time_t)stats_s) {
+			last = time(NULL);
+			daemon_stats(d, &st);
+			daemon_stats_print(&st, stdout);
+			fflush(stdout);
+		}
+	}
+	daemon_stats(d, &st);
+	daemon_stats_print(&st, stdout);
+	daemon_stop(d);
+	rte_eal_cleanup();
+	return 0;
+}
