@@ -50,6 +50,10 @@ struct burst {
 	uint16_t msg_off[BURST_MAX];
 	uint16_t msg_len[BURST_MAX];
 	uint8_t kind[BURST_MAX]; /* enum msg_kind */
+	/* 0x10000 | the ones' complement sum of the message as received, when
+	 * parse verified the UDP checksum in software; else 0. Lets rewrite
+	 * checksum an unchanged message without reading it again. */
+	uint32_t msg_sum[BURST_MAX];
 	/* Filled by lookup: the session and the leg the packet arrived on. */
 	struct session *sess[BURST_MAX];
 	uint8_t leg[BURST_MAX];

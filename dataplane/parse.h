@@ -34,4 +34,7 @@ uint16_t parse_burst(const struct parse_opts *o, struct burst *b);
  */
 uint16_t udp_cksum_sum(const void *l3, int ip6, const void *udp, uint16_t udp_len);
 
+/** The same sum over the pseudo header and the 8-byte UDP header only. */
+uint16_t udp_cksum_hdr_sum(const void *l3, int ip6, const void *udp, uint16_t udp_len);
+
 #endif

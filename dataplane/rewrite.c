@@ -8,6 +8,7 @@
 #include <rte_mbuf.h>
 #include <rte_udp.h>
 
+#include "cksum.h"
 #include "parse.h"
 #include "rewrite.h"
 #include "rtp.h"
@@ -121,7 +122,7 @@ rewrite_one(const struct session_table *t, struct burst *b, unsigned int i, int 
 		ip->hdr_checksum = 0;
 		memcpy(&ip->src_addr, a->addr, 4);
 		memcpy(&ip->dst_addr, eg.remote.addr, 4);
-		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		ip->hdr_checksum = (uint16_t)~cksum_fold(cksum_add(ip, 20, 0));
 		p += 20;
 	} else {
 		struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)p;
@@ -140,7 +141,15 @@ rewrite_one(const struct session_table *t, struct burst *b, unsigned int i, int 
 	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(8 + msg_len));
 	udp->dgram_cksum = 0;
 	{
-		uint16_t c = (uint16_t)~udp_cksum_sum(h + l2, a->ip6, udp, (uint16_t)(8 + msg_len));
+		uint16_t len = (uint16_t)(8 + msg_len), c;
+
+		/* An unchanged message keeps the sum parse took of it. */
+		if (b->msg_sum[i] != 0 && b->unprotect[i] == NULL && b->protect[i] == NULL)
+			c = (uint16_t)~cksum_fold(
+				(uint64_t)udp_cksum_hdr_sum(h + l2, a->ip6, udp, len) +
+				(b->msg_sum[i] & 0xffff));
+		else
+			c = (uint16_t)~udp_cksum_sum(h + l2, a->ip6, udp, len);
 
 		udp->dgram_cksum = c == 0 ? 0xffff : c; /* 0 means "none" on IPv4 */
 	}
