@@ -1276,6 +1276,112 @@ TEST(rcu)
 	RCU = NULL;
 }
 
+/* ---- inactivity timeouts and next hops ---- */
+
+static unsigned int n_expired;
+static uint64_t expired_id;
+
+static void
+on_expired(void *ctx, uint32_t slot, uint64_t id)
+{
+	CHECK(ctx == &n_expired);
+	CHECK(slot != 0);
+	n_expired++;
+	expired_id = id;
+}
+
+/* A session with a timeout expires only after that long with no packet
+ * forwarded on either leg; one packet restarts the clock; timeout 0 never
+ * expires; the callback sees the id before the slot is gone. */
+TEST(expire_inactive)
+{
+	struct sessions *ss = new_ss(NULL);
+	struct session_params p;
+	uint32_t s_to, s_never;
+	struct session *sess;
+
+	params_ok(&p);
+	p.id = 0xfeed;
+	p.timeout_ms = 1000;
+	REQUIRE(create(ss, &p, &s_to) == 0);
+	params_ok(&p);
+	p.id = 0xbeef;
+	p.timeout_ms = 0;
+	REQUIRE(create(ss, &p, &s_never) == 0);
+	n_expired = 0;
+	CHECK_EQ(sessions_expire(ss, 10000, on_expired, &n_expired), 0); /* first look */
+	CHECK_EQ(sessions_expire(ss, 10999, on_expired, &n_expired), 0);
+	/* a packet forwarded on leg 1's RTCP port (written by a worker) */
+	sess = (struct session *)(uintptr_t)sessions_get(ss, s_to);
+	sess->leg[1].rx[1].packets++;
+	CHECK_EQ(sessions_expire(ss, 10999, on_expired, &n_expired), 0);
+	CHECK_EQ(sessions_expire(ss, 11998, on_expired, &n_expired), 0);
+	CHECK_EQ(sessions_count(ss), 2);
+	CHECK_EQ(sessions_expire(ss, 11999, on_expired, &n_expired), 1);
+	CHECK_EQ(n_expired, 1);
+	CHECK_EQ(expired_id, 0xfeed);
+	CHECK(sessions_get(ss, s_to) == NULL);
+	CHECK(sessions_get(ss, s_never) != NULL);
+	CHECK_EQ(sessions_expire(ss, 1000000, on_expired, &n_expired), 0);
+	CHECK_EQ(sessions_count(ss), 1);
+	sessions_free(ss);
+}
+
+/* Every leg with a remote holds a next-hop entry (one per distinct next
+ * hop); delete and remote updates give them back; a remote off link with
+ * no gateway is refused and changes nothing. */
+TEST(next_hop_references)
+{
+	struct sessions_config c;
+	struct sessions *ss;
+	struct session_params p;
+	struct leg_update u;
+	uint32_t s1, s2;
+	const struct session *x;
+
+	config(&c);
+	c.routes[A_V4].prefix_len = 24; /* 192.0.2.0/24 on link, no gateway */
+	ss = sessions_new(&c, NULL, W->crypto.mgr, err, sizeof(err));
+	REQUIRE(ss != NULL);
+	params_ok(&p);
+	/* leg 0's peer 198.51.100.2 is off link: refused, nothing changes */
+	CHECK_EQ(create(ss, &p, &s1), -EHOSTUNREACH);
+	CHECK(strstr(err, "leg 0") != NULL && strstr(err, "gateway") != NULL);
+	CHECK_EQ(sessions_count(ss), 0);
+	CHECK_EQ(neigh_count(sessions_neigh(ss)), 0);
+	p.leg[0].remote.addr[0] = 192, p.leg[0].remote.addr[1] = 0, p.leg[0].remote.addr[2] = 2;
+	REQUIRE(create(ss, &p, &s1) == 0);
+	CHECK_EQ(neigh_count(sessions_neigh(ss)), 2); /* one v4, one v6 next hop */
+	REQUIRE(create(ss, &p, &s2) == 0);
+	CHECK_EQ(neigh_count(sessions_neigh(ss)), 2); /* shared */
+	x = sessions_get(ss, s1);
+	CHECK(x->leg[0].cfg.neigh != 0 && x->leg[1].cfg.neigh != 0);
+	CHECK_EQ(x->leg[0].cfg.neigh, sessions_get(ss, s2)->leg[0].cfg.neigh);
+	/* unresolved: the workers see no MAC yet */
+	{
+		uint8_t mac[6];
+
+		CHECK_EQ(neigh_mac(sessions_table(ss)->neigh, x->leg[0].cfg.neigh, mac), 0);
+	}
+	/* a new remote on another on-link host: a third entry */
+	memset(&u, 0, sizeof(u));
+	u.has_remote = 1;
+	u.remote = x->leg[0].cfg.remote;
+	u.remote.addr[3] = 77;
+	CHECK_EQ(sessions_update_leg(ss, s1, 0, &u, err, sizeof(err)), 0);
+	CHECK_EQ(neigh_count(sessions_neigh(ss)), 3);
+	/* off link: refused, the old remote and its entry stay */
+	u.remote.addr[0] = 203;
+	CHECK_EQ(sessions_update_leg(ss, s1, 0, &u, err, sizeof(err)), -EHOSTUNREACH);
+	CHECK_EQ(x->leg[0].cfg.remote.addr[3], 77);
+	CHECK_EQ(neigh_count(sessions_neigh(ss)), 3);
+	CHECK_EQ(sessions_delete(ss, s1), 0);
+	CHECK_EQ(neigh_count(sessions_neigh(ss)), 2);
+	CHECK_EQ(sessions_delete(ss, s2), 0);
+	CHECK_EQ(neigh_count(sessions_neigh(ss)), 0);
+	sessions_free(ss);
+}
+
 /* ---- free ---- */
 
 TEST(free_with_live_sessions)
