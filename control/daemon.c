@@ -47,6 +47,7 @@ struct daemon {
 	IMB_MGR *mgr; /* key derivation on this thread */
 	struct sessions *ss;
 	unsigned int n_workers;
+	unsigned int n_running; /* launched and not yet waited for */
 	struct worker *w[RTE_MAX_LCORE];
 	unsigned int lcore[RTE_MAX_LCORE];
 	struct rte_ring *inject; /* to worker 0 */
@@ -382,9 +383,9 @@ daemon_start(const struct daemon_config *cfg, char *err, size_t err_len)
 		if (r != 0) {
 			ERR("worker %u on lcore %u: launch failed: %s", k, d->lcore[k],
 			    rte_strerror(-r));
-			d->n_workers = k; /* stop only those running */
 			goto fail;
 		}
+		d->n_running = k + 1;
 		DLOG(INFO, "worker %u on lcore %u (rx/tx queue %u of every port)", k, d->lcore[k],
 		     k);
 	}
@@ -397,14 +398,21 @@ fail:
 }
 
 void
+daemon_stop_workers(struct daemon *d)
+{
+	for (unsigned int k = 0; k < RTE_DIM(d->w) && d->w[k] != NULL; k++)
+		__atomic_store_n(&d->w[k]->stop, true, __ATOMIC_RELAXED);
+	for (unsigned int k = 0; k < d->n_running; k++)
+		rte_eal_wait_lcore(d->lcore[k]);
+	d->n_running = 0;
+}
+
+void
 daemon_stop(struct daemon *d)
 {
 	if (d == NULL)
 		return;
-	for (unsigned int k = 0; k < RTE_DIM(d->w) && d->w[k] != NULL; k++)
-		__atomic_store_n(&d->w[k]->stop, true, __ATOMIC_RELAXED);
-	for (unsigned int k = 0; k < d->n_workers; k++)
-		rte_eal_wait_lcore(d->lcore[k]);
+	daemon_stop_workers(d);
 	/* Workers are gone: sessions go without RCU waits (keys zeroed). */
 	sessions_free(d->ss);
 	for (unsigned int k = 0; k < RTE_DIM(d->w) && d->w[k] != NULL; k++) {

@@ -87,6 +87,10 @@ unsigned int daemon_poll(struct daemon *d);
 /** Stop the workers, stop the ports, delete every session, free all. */
 void daemon_stop(struct daemon *d);
 
+/** Stop the workers and wait for them (final, exact counters); the rest
+ * stays until daemon_stop(). */
+void daemon_stop_workers(struct daemon *d);
+
 /** The sessions API, for the control protocol and tests. */
 struct sessions *daemon_sessions(struct daemon *d);
 

@@ -251,6 +251,7 @@ main(int argc, char **argv)
 			fflush(stdout);
 		}
 	}
+	daemon_stop_workers(d); /* the final counters add up exactly */
 	daemon_stats(d, &st);
 	daemon_stats_print(&st, stdout);
 	daemon_stop(d);
