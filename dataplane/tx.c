@@ -39,7 +39,9 @@ count_leg(const struct burst *b, unsigned int i)
 {
 	struct leg_counters *c = &b->sess[i]->leg[b->leg[i]].rx[b->rtcp_port[i]];
 
-	if (b->verdict[i] == V_FWD) {
+	/* a frame held for its next hop is forwarded, only later (neigh.c) */
+	if (b->verdict[i] == V_FWD ||
+	    (b->verdict[i] == V_PUNT && b->reason[i] == DROP_NO_NEXTHOP)) {
 		c->packets++;
 		c->bytes += b->msg_len[i];
 	} else if (b->verdict[i] == V_DROP) {

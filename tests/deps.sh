@@ -3,7 +3,7 @@
 # bench/demo.sh; safe to run any number of times. Needs root for apt-get.
 SRTPFWD_PACKAGES="gcc libc6-dev pkg-config meson ninja-build python3
 libdpdk-dev dpdk libipsec-mb-dev libsrtp2-dev libyaml-dev libssl-dev openssl
-iproute2 iputils-ping libpcap-dev clang libclang-rt-14-dev"
+iproute2 iputils-ping ethtool libpcap-dev clang libclang-rt-14-dev"
 
 srtpfwd_deps() {
 	local missing=""
