@@ -1,17 +1,29 @@
-/* fwd_bench.c: forwarding throughput of the real worker path on one core.
+/* fwd_bench.c: forwarding throughput of the real worker path.
  *
- * A real EAL (--no-huge) with two ethdev ports made of rings. For each case
- * (action x IP version x session count) sessions are created through the
- * sessions API, a round of packets (one per session, up to ROUND packets,
- * spread over every session) is built outside the timing - SRTP packets
- * are protected by the engine itself with the sending peer's key - then
- * enqueued on port 0's receive ring, and only worker_poll() is timed until
- * the ring is empty. Every packet must come out on port 1 (checked), so
- * nothing is timed that did not forward. Bounded: ROUNDS rounds a case.
+ * A real EAL (--no-huge) with two ethdev ports made of rings, each with one
+ * queue per worker. For each case (action x IP version x session count x
+ * packet size x workers) sessions are created through the sessions API, a
+ * round of packets (spread over every session; a session's packets always
+ * go to the same worker's queue, as RSS on destination address and port
+ * does) is built outside the timing - SRTP inputs are protected by the
+ * engine with the sending peer's key - then enqueued on port 0's receive
+ * rings, and only the workers' loops are timed until their rings are empty
+ * and their tx buffers flushed. With two workers the second runs on lcore 1
+ * while the main lcore runs the first; the time is the wall time of both.
+ * Every packet must come out on port 1 (checked), so nothing is timed that
+ * did not forward. Bounded: ROUNDS rounds a case.
+ *
+ * Then an overload case: a generator on lcore 1 offers pre-built frames
+ * for 1000 sessions faster than one worker forwards them; the excess is
+ * refused at rx (ring full, what a NIC counts as imissed) and every session
+ * must keep forwarding.
  *
  * Output: a table, then one line per case:
  *   fwd action=<plain|decrypt|encrypt|rekey> ip=<4|6|46> sessions=<n>
- *       size=<bytes> workers=1 mpps_per_core=<x.xx> cycles_per_pkt=<n>
+ *       size=<bytes> workers=<n> mpps_per_core=<x.xx> cycles_per_pkt=<n>
+ *   fwd overload action=plain ip=4 sessions=1000 size=172 workers=1
+ *       offered_mpps=<x.xx> forwarded_mpps=<x.xx> dropped_at_rx=<n>
+ *       sessions_forwarding=<n>/<n>
  *
  * Usage: fwd_bench [--quick]
  */
@@ -19,22 +31,28 @@
 #include <time.h>
 
 #include <rte_cycles.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_memcpy.h>
 
 #include "control/sessions.h"
 #include "dataplane/worker.h"
+#include "dataplane/tx.h"
 #include "tests/ring_ports.h"
 #include "tests/engine.h"
 
-#define ROUND 8192 /* packets per timed round */
+#define ROUND 8192 /* packets per timed round, all workers together */
 #define RING_SIZE 16384
-#define SIZE 172 /* RTP packet: G.711 20 ms */
+#define SIZE_MAX_ 1200
+#define WORKERS_MAX 2
 
 static int ROUNDS = 20;
+static unsigned int SIZE = 172; /* RTP packet: G.711 20 ms */
 static struct rte_mempool *POOL;
-static struct rte_ring *RX[2], *TX[2];
+static struct rte_ring *RX[2][WORKERS_MAX], *TX[2][WORKERS_MAX]; /* [port][queue] */
 static uint16_t PORT[2];
 static struct rte_ether_addr PMAC[2];
-static struct worker *W;
+static struct worker *W, *WK[WORKERS_MAX];
 
 enum action { ACT_PLAIN, ACT_DECRYPT, ACT_ENCRYPT, ACT_REKEY, ACT_MAX };
 static const char *const action_name[] = {"plain", "decrypt", "encrypt", "rekey"};
@@ -134,8 +152,21 @@ struct result {
 	double mpps, cycles;
 };
 
+/* Worker k's share of a timed round: poll until its rx ring is empty,
+ * then send what its tx buffers hold. */
+static int
+drain(void *arg)
+{
+	struct worker *w = arg;
+
+	while (rte_ring_count(RX[0][w->rxq]) > 0)
+		worker_poll(w);
+	tx_flush(w);
+	return 0;
+}
+
 static struct result
-run_case(enum action act, unsigned int ipmode, uint32_t n_sess)
+run_case(enum action act, unsigned int ipmode, uint32_t n_sess, unsigned int n_workers)
 {
 	struct sessions *ss = table_new(n_sess);
 	struct bench_session *bs = calloc(n_sess, sizeof(*bs));
@@ -197,20 +228,23 @@ run_case(enum action act, unsigned int ipmode, uint32_t n_sess)
 		bs[i].ssrc = 0x10000000u + i;
 		bs[i].seq = 1;
 	}
-	W->table = sessions_table(ss);
+	for (unsigned int k = 0; k < n_workers; k++)
+		WK[k]->table = sessions_table(ss);
 
 	for (int r = 0; r < ROUNDS; r++) {
-		static struct rte_mbuf *m[ROUND];
+		static struct rte_mbuf *m[ROUND], *q[WORKERS_MAX][ROUND];
+		unsigned int nq[WORKERS_MAX] = {0};
 		uint64_t c0, c1;
 		unsigned int out = 0;
 
-		/* Build the round: packet j for session (next + j) % n_sess. */
+		/* Build the round: packet j for session (next + j) % n_sess, on
+		 * the queue of the worker that owns the session. */
 		if (rte_pktmbuf_alloc_bulk(POOL, m, per_round) != 0)
 			die("mbuf pool empty");
 		for (unsigned int j = 0; j < per_round; j++) {
 			uint32_t si = (next + j) % n_sess;
 			struct bench_session *s = &bs[si];
-			uint8_t rtp[SIZE + 64], f[SIZE + 200];
+			uint8_t rtp[SIZE_MAX_ + 64], f[SIZE_MAX_ + 200];
 			unsigned int n = build_rtp(rtp, s->ssrc, s->seq++, 0, SIZE - 12, 0, -1, 0);
 
 			if (act == ACT_DECRYPT || act == ACT_REKEY) {
@@ -219,21 +253,27 @@ run_case(enum action act, unsigned int ipmode, uint32_t n_sess)
 			}
 			n = frame(f, s, rtp, n);
 			memcpy(rte_pktmbuf_append(m[j], (uint16_t)n), f, n);
+			q[si % n_workers][nq[si % n_workers]++] = m[j];
 		}
 		next = (next + per_round) % n_sess;
-		if (rte_ring_enqueue_bulk(RX[0], (void **)m, per_round, NULL) != per_round)
-			die("rx ring full");
+		for (unsigned int k = 0; k < n_workers; k++)
+			if (rte_ring_enqueue_bulk(RX[0][k], (void **)q[k], nq[k], NULL) != nq[k])
+				die("rx ring full");
 
 		c0 = rte_rdtsc();
-		while (rte_ring_count(RX[0]) > 0)
-			worker_poll(W);
+		for (unsigned int k = 1; k < n_workers; k++)
+			rte_eal_remote_launch(drain, WK[k], k);
+		drain(WK[0]);
+		rte_eal_mp_wait_lcore();
 		c1 = rte_rdtsc();
 
 		/* Everything must have come out on port 1. */
-		while ((out = rte_ring_dequeue_burst(TX[1], (void **)m, ROUND, NULL)) > 0) {
-			pkts += out;
-			rte_pktmbuf_free_bulk(m, out);
-		}
+		for (unsigned int k = 0; k < n_workers; k++)
+			while ((out = rte_ring_dequeue_burst(TX[1][k], (void **)m, ROUND, NULL)) >
+			       0) {
+				pkts += out;
+				rte_pktmbuf_free_bulk(m, out);
+			}
 		if (c1 - c0 < best)
 			best = c1 - c0;
 	}
@@ -241,18 +281,214 @@ run_case(enum action act, unsigned int ipmode, uint32_t n_sess)
 		fprintf(stderr, "fwd_bench: %s ip=%u sessions=%u: %lu of %lu forwarded\n",
 			action_name[act], ipmode, n_sess, (unsigned long)pkts,
 			(unsigned long)ROUNDS * per_round);
-		for (unsigned int d = 0; d < DROP_MAX; d++)
-			if (W->stats.drop[d])
-				fprintf(stderr, "  %s %lu\n", drop_reason_name((enum drop_reason)d),
-					(unsigned long)W->stats.drop[d]);
+		for (unsigned int k = 0; k < n_workers; k++)
+			for (unsigned int d = 0; d < DROP_MAX; d++)
+				if (WK[k]->stats.drop[d])
+					fprintf(stderr, "  worker %u %s %lu\n", k,
+						drop_reason_name((enum drop_reason)d),
+						(unsigned long)WK[k]->stats.drop[d]);
 		exit(1);
 	}
 	sessions_free(ss);
 	free(bs);
 	free(peer_tx);
 	keys_destroy(peer_key);
-	return (struct result){per_round * (double)rte_get_tsc_hz() / (double)best / 1e6,
-			       (double)best / per_round};
+	/* per core: the round's packets over the wall time, per worker */
+	return (struct result){per_round * (double)rte_get_tsc_hz() / (double)best / 1e6 /
+				       n_workers,
+			       (double)best * n_workers / per_round};
+}
+
+/* Ports 0 and 1, each of WORKERS_MAX queues made of rings. */
+static void
+ports_open(void)
+{
+	for (unsigned int p = 0; p < 2; p++) {
+		struct rte_eth_conf conf;
+		char name[32];
+		int id;
+
+		for (unsigned int q = 0; q < WORKERS_MAX; q++) {
+			snprintf(name, sizeof(name), "rx%u_%u", p, q);
+			RX[p][q] =
+				rte_ring_create(name, RING_SIZE, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
+			snprintf(name, sizeof(name), "tx%u_%u", p, q);
+			TX[p][q] =
+				rte_ring_create(name, RING_SIZE, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
+			if (RX[p][q] == NULL || TX[p][q] == NULL)
+				die("rings");
+		}
+		snprintf(name, sizeof(name), "ring%u", p);
+		id = rte_eth_from_rings(name, RX[p], WORKERS_MAX, TX[p], WORKERS_MAX, 0);
+		if (id < 0)
+			die("ring port");
+		PORT[p] = (uint16_t)id;
+		memset(&conf, 0, sizeof(conf));
+		if (rte_eth_dev_configure(PORT[p], WORKERS_MAX, WORKERS_MAX, &conf) != 0)
+			die("port configure");
+		for (uint16_t q = 0; q < WORKERS_MAX; q++)
+			if (rte_eth_rx_queue_setup(PORT[p], q, 256, 0, NULL, POOL) != 0 ||
+			    rte_eth_tx_queue_setup(PORT[p], q, 256, 0, NULL) != 0)
+				die("queue set-up");
+		if (rte_eth_dev_start(PORT[p]) != 0)
+			die("port start");
+		rte_eth_macaddr_get(PORT[p], &PMAC[p]);
+	}
+}
+
+/* ---- overload ---- */
+
+static volatile int GEN_STOP;
+static uint64_t GEN_OFFERED, GEN_REFUSED;
+static struct rte_mbuf *GEN_FRAMES[1000];
+
+/* lcore 1: offer copies of the pre-built frames, round robin over the
+ * sessions, as fast as it can; what the rx ring refuses is counted. */
+static int
+generate(void *arg)
+{
+	(void)arg;
+	for (unsigned int i = 0; !GEN_STOP; i = (i + 32) % 1000) {
+		struct rte_mbuf *m[32];
+		unsigned int k;
+
+		if (rte_pktmbuf_alloc_bulk(POOL, m, 32) != 0)
+			continue; /* the pool is full of queued packets: also overload */
+		for (k = 0; k < 32; k++) {
+			const struct rte_mbuf *t = GEN_FRAMES[(i + k) % 1000];
+
+			rte_memcpy(rte_pktmbuf_append(m[k], t->data_len),
+				   rte_pktmbuf_mtod(t, const void *), t->data_len);
+		}
+		k = rte_ring_enqueue_burst(RX[0][0], (void **)m, 32, NULL);
+		GEN_OFFERED += 32;
+		GEN_REFUSED += 32 - k;
+		if (k < 32)
+			rte_pktmbuf_free_bulk(m + k, 32 - k);
+	}
+	return 0;
+}
+
+static void
+overload(unsigned int ms, char *line, size_t line_len)
+{
+	const uint32_t n_sess = 1000;
+	struct sessions *ss = table_new(n_sess);
+	unsigned int forwarding = 0;
+	uint64_t fwd = 0, t0, t1, end;
+
+	for (uint32_t i = 0; i < n_sess; i++) {
+		struct session_params p;
+		struct bench_session bs;
+		uint8_t rtp[256], f[400];
+		char err[256];
+		unsigned int n;
+
+		memset(&p, 0, sizeof(p));
+		p.leg[0].local_addr = (uint8_t)addr_index(0, 0, i % ADDRS_PER_SIDE);
+		p.leg[0].flags = LEG_RTCP_MUX;
+		p.leg[0].remote.port = 30000;
+		addr_of(0, 0, i % ADDRS_PER_SIDE, p.leg[0].remote.addr);
+		p.leg[0].remote.addr[2] = 9;
+		memset(p.leg[0].nh_mac, 0x02, 6);
+		p.leg[1].local_addr = (uint8_t)addr_index(1, 0, i % ADDRS_PER_SIDE);
+		p.leg[1].flags = LEG_RTCP_MUX;
+		p.leg[1].remote.port = 40000;
+		addr_of(1, 0, i % ADDRS_PER_SIDE, p.leg[1].remote.addr);
+		p.leg[1].remote.addr[2] = 9;
+		memset(p.leg[1].nh_mac, 0x04, 6);
+		if (sessions_create(ss, &p, &bs.slot, err, sizeof(err)) != 0)
+			die(err);
+		bs.port0 = sessions_get(ss, bs.slot)->leg[0].local_port;
+		bs.ip6 = 0;
+		bs.addr_k = (uint8_t)(i % ADDRS_PER_SIDE);
+		n = build_rtp(rtp, 0x20000000u + i, 1, 0, 160, 0, -1, 0);
+		n = frame(f, &bs, rtp, n);
+		GEN_FRAMES[i] = rte_pktmbuf_alloc(POOL);
+		if (GEN_FRAMES[i] == NULL)
+			die("mbuf pool empty");
+		memcpy(rte_pktmbuf_append(GEN_FRAMES[i], (uint16_t)n), f, n);
+	}
+	WK[0]->table = sessions_table(ss);
+	GEN_STOP = 0;
+	GEN_OFFERED = GEN_REFUSED = 0;
+	rte_eal_remote_launch(generate, NULL, 1);
+	t0 = rte_rdtsc();
+	end = t0 + rte_get_tsc_hz() / 1000 * ms;
+	while (rte_rdtsc() < end) {
+		struct rte_mbuf *m[64];
+		unsigned int out;
+
+		worker_poll(WK[0]);
+		while ((out = rte_ring_dequeue_burst(TX[1][0], (void **)m, 64, NULL)) > 0) {
+			fwd += out; /* the sink: part of the worker's cost here */
+			rte_pktmbuf_free_bulk(m, out);
+		}
+	}
+	t1 = rte_rdtsc();
+	GEN_STOP = 1;
+	rte_eal_mp_wait_lcore();
+	while (rte_ring_count(RX[0][0]) > 0) /* what was queued still forwards */
+		worker_poll(WK[0]);
+	tx_flush(WK[0]);
+	{
+		struct rte_mbuf *m[64];
+		unsigned int out;
+
+		while ((out = rte_ring_dequeue_burst(TX[1][0], (void **)m, 64, NULL)) > 0)
+			rte_pktmbuf_free_bulk(m, out);
+	}
+	for (uint32_t i = 1; i <= n_sess; i++) {
+		const struct session *x = sessions_get(ss, i);
+
+		forwarding += x != NULL && x->leg[0].rx[0].packets > 0;
+	}
+	for (uint32_t i = 0; i < n_sess; i++)
+		rte_pktmbuf_free(GEN_FRAMES[i]);
+	{
+		double sec = (double)(t1 - t0) / (double)rte_get_tsc_hz();
+
+		printf("overload: offered %.2f Mpps, forwarded %.2f Mpps, %lu refused at rx, "
+		       "%u of %u sessions forwarding\n",
+		       (double)GEN_OFFERED / sec / 1e6, (double)fwd / sec / 1e6,
+		       (unsigned long)GEN_REFUSED, forwarding, n_sess);
+		snprintf(line, line_len,
+			 "fwd overload action=plain ip=4 sessions=%u size=172 workers=1 "
+			 "offered_mpps=%.2f forwarded_mpps=%.2f dropped_at_rx=%lu "
+			 "sessions_forwarding=%u/%u",
+			 n_sess, (double)GEN_OFFERED / sec / 1e6, (double)fwd / sec / 1e6,
+			 (unsigned long)GEN_REFUSED, forwarding, n_sess);
+	}
+	sessions_free(ss);
+	if (forwarding != n_sess || GEN_REFUSED == 0) {
+		fprintf(stderr, "fwd_bench: overload: %u of %u sessions forwarded, %lu refused\n",
+			forwarding, n_sess, (unsigned long)GEN_REFUSED);
+		exit(1);
+	}
+}
+
+static int
+eal_init(void)
+{
+	static char args[12][48];
+	static const char *const a[] = {"fwd_bench",
+					"--no-huge",
+					"--no-pci",
+					"--no-shconf",
+					"-m",
+					"1024",
+					"-l",
+					"0,1",
+					"--log-level",
+					"*:warning",
+					"--file-prefix=srtpfwd_fwd_bench"};
+	char *argv[12];
+
+	for (unsigned int i = 0; i < RTE_DIM(a); i++) {
+		snprintf(args[i], sizeof(args[i]), "%s", a[i]);
+		argv[i] = args[i];
+	}
+	return rte_eal_init((int)RTE_DIM(a), argv);
 }
 
 int
@@ -260,8 +496,9 @@ main(int argc, char **argv)
 {
 	static const uint32_t counts[] = {1, 1000, 100000};
 	static const unsigned int ipmodes[] = {4, 6, 46};
-	char lines[ACT_MAX * 3 * 3][200];
-	unsigned int nl = 0;
+	static const unsigned int rekey_sizes[] = {100, 172, 1200};
+	static char lines[ACT_MAX * 3 * 3 * 3 * WORKERS_MAX + 1][240];
+	unsigned int nl = 0, n_workers_max;
 
 	for (int a = 1; a < argc; a++) {
 		if (strcmp(argv[a], "--quick") == 0) {
@@ -271,42 +508,64 @@ main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (ring_eal_init("fwd_bench", "1024") < 0)
-		die("EAL init failed");
-	POOL = rte_pktmbuf_pool_create("pool", 2 * ROUND + 1023, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+	if (eal_init() < 0)
+		die("EAL init failed (needs two lcores: -l 0,1)");
+	n_workers_max = RTE_MIN(rte_lcore_count(), (unsigned int)WORKERS_MAX);
+	POOL = rte_pktmbuf_pool_create("pool", 4 * ROUND + 2047, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 				       0);
 	if (POOL == NULL)
 		die("mbuf pool");
-	if (ring_ports_open(POOL, 2, RING_SIZE, RX, TX, PORT, PMAC) != 0)
-		die("ring ports");
-	W = engine_worker();
-	W->n_ports = 1; /* only port 0 receives in this benchmark */
-	W->ports[0] = PORT[0];
-	W->parse.verify_udp_csum = 1;
+	ports_open();
+	for (unsigned int k = 0; k < WORKERS_MAX; k++) {
+		WK[k] = engine_worker();
+		WK[k]->id = k;
+		WK[k]->n_ports = 1; /* only port 0 receives in this benchmark */
+		WK[k]->ports[0] = PORT[0];
+		WK[k]->rxq = WK[k]->txq = (uint16_t)k;
+		WK[k]->parse.verify_udp_csum = 1;
+		WK[k]->tsc_per_ms = rte_get_timer_hz() / 1000;
+		WK[k]->tx_drain_tsc = rte_get_timer_hz() / 1000000 * TX_DRAIN_US;
+	}
+	W = WK[0];
 
-	printf("srtpfwd fwd_bench: one worker core, %d B RTP (AES_CM_128_HMAC_SHA1_80 where "
-	       "SRTP), rounds of %d packets spread over every session, best of %d; ring "
-	       "ports (no NIC), ipsec-mb %s\n\n",
-	       SIZE, ROUND, ROUNDS, W->crypto.arch);
-	printf("%-8s %3s %9s %10s %12s\n", "action", "ip", "sessions", "Mpps/core", "cycles/pkt");
-	for (unsigned int a = 0; a < ACT_MAX; a++)
-		for (unsigned int i = 0; i < RTE_DIM(ipmodes); i++)
-			for (unsigned int c = 0; c < RTE_DIM(counts); c++) {
-				struct result r = run_case((enum action)a, ipmodes[i], counts[c]);
+	printf("srtpfwd fwd_bench: the worker path over ring ports (no NIC), "
+	       "AES_CM_128_HMAC_SHA1_80 "
+	       "where SRTP, rounds of %d packets spread over every session, best of %d, "
+	       "ipsec-mb %s\n\n",
+	       ROUND, ROUNDS, W->crypto.arch);
+	printf("%-8s %3s %9s %5s %7s %10s %12s\n", "action", "ip", "sessions", "size", "workers",
+	       "Mpps/core", "cycles/pkt");
+	for (unsigned int nw = 1; nw <= n_workers_max; nw++)
+		for (unsigned int a = 0; a < ACT_MAX; a++)
+			for (unsigned int i = 0; i < RTE_DIM(ipmodes); i++)
+				for (unsigned int c = 0; c < RTE_DIM(counts); c++)
+					for (unsigned int z = 0; z < RTE_DIM(rekey_sizes); z++) {
+						struct result r;
 
-				printf("%-8s %3u %9u %10.2f %12.0f\n", action_name[a], ipmodes[i],
-				       counts[c], r.mpps, r.cycles);
-				fflush(stdout);
-				snprintf(lines[nl++], sizeof(lines[0]),
-					 "fwd action=%s ip=%u sessions=%u size=%d workers=1 "
-					 "mpps_per_core=%.2f cycles_per_pkt=%.0f",
-					 action_name[a], ipmodes[i], counts[c], SIZE, r.mpps,
-					 r.cycles);
-			}
+						SIZE = rekey_sizes[z];
+						if (a != ACT_REKEY && SIZE != 172)
+							continue;
+						r = run_case((enum action)a, ipmodes[i], counts[c],
+							     nw);
+						printf("%-8s %3u %9u %5u %7u %10.2f %12.0f\n",
+						       action_name[a], ipmodes[i], counts[c], SIZE,
+						       nw, r.mpps, r.cycles);
+						fflush(stdout);
+						snprintf(lines[nl++], sizeof(lines[0]),
+							 "fwd action=%s ip=%u sessions=%u size=%u "
+							 "workers=%u mpps_per_core=%.2f "
+							 "cycles_per_pkt=%.0f",
+							 action_name[a], ipmodes[i], counts[c],
+							 SIZE, nw, r.mpps, r.cycles);
+					}
+	SIZE = 172;
+	if (n_workers_max > 1)
+		overload(ROUNDS > 2 ? 2000 : 300, lines[nl++], sizeof(lines[0]));
 	printf("\n");
 	for (unsigned int k = 0; k < nl; k++)
 		printf("%s\n", lines[k]);
-	engine_worker_free(W);
+	for (unsigned int k = 0; k < WORKERS_MAX; k++)
+		engine_worker_free(WK[k]);
 	rte_eal_cleanup();
 	return 0;
 }
