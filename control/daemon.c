@@ -141,7 +141,7 @@ queues_possible(struct daemon *d, unsigned int want)
 			     d->cfg.ports[i].dev);
 			return 1;
 		}
-		want = RTE_MIN(want, RTE_MIN(info.max_rx_queues, info.max_tx_queues));
+		want = RTE_MIN(want, (unsigned int)RTE_MIN(info.max_rx_queues, info.max_tx_queues));
 	}
 	return RTE_MAX(want, 1u);
 }
