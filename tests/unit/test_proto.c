@@ -396,4 +396,33 @@ TEST(update_decoded_and_refused)
 	CHECK_EQ(e.attr, PROTO_A_SLOT);
 }
 
-TEST_MAIN()
+/* SRTPFWD_WRITE_CORPUS=DIR: write each CREATE variant as a seed for
+ * tests/fuzz/fuzz_proto (how tests/fuzz/corpus_proto was made). */
+static void
+write_corpus(const char *dir)
+{
+	for (unsigned int m = M_NONE; m < M_MAX; m++) {
+		char path[512];
+		long n = create_msg((enum mut)m);
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/create_%02u", dir, m);
+		f = fopen(path, "wb");
+		if (f == NULL || n < 0)
+			continue;
+		fwrite(BUF, 1, (size_t)n, f);
+		fclose(f);
+	}
+}
+
+int
+main(void)
+{
+	const char *dir = getenv("SRTPFWD_WRITE_CORPUS");
+
+	if (dir != NULL) {
+		write_corpus(dir);
+		return 0;
+	}
+	return test_run_all();
+}
