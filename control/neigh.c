@@ -508,21 +508,24 @@ bad:
 	return 0;
 }
 
-/* The link-layer address option of type @p type in ND options, or NULL. */
-static const uint8_t *
-nd_lladdr(const uint8_t *opt, unsigned int len, uint8_t type)
+/* The link-layer address option of type @p type in ND options, NULL if
+ * absent, in *ll. @return 0, or -1 if an option has length zero or runs
+ * past the message (RFC 4861 §7.1.1/§7.1.2: discard the message). */
+static int
+nd_lladdr(const uint8_t *opt, unsigned int len, uint8_t type, const uint8_t **ll)
 {
+	*ll = NULL;
 	while (len >= 8) {
 		unsigned int olen = opt[1] * 8u;
 
 		if (olen == 0 || olen > len)
-			return NULL; /* RFC 4861 §4.6: a zero length is invalid */
-		if (opt[0] == type && olen == 8)
-			return opt + 2;
+			return -1;
+		if (opt[0] == type && olen == 8 && *ll == NULL)
+			*ll = opt + 2;
 		opt += olen;
 		len -= olen;
 	}
-	return NULL;
+	return 0;
 }
 
 static int
@@ -546,8 +549,10 @@ icmp6_input(struct neigh *nb, struct rte_mbuf *m, struct frame *f, uint64_t now_
 		/* RFC 4861 §7.1.1: hop limit 255 (from the link), code 0 */
 		if (ip->hop_limits != 255 || icmp[1] != 0 || plen < 24)
 			goto bad;
-		ll = nd_lladdr(icmp + 24, plen - 24, ND_OPT_SLLA);
-		if (ll != NULL && memcmp(ip->src_addr, unspec, 16) != 0)
+		if (nd_lladdr(icmp + 24, plen - 24, ND_OPT_SLLA, &ll) != 0 ||
+		    (ll != NULL && memcmp(ip->src_addr, unspec, 16) == 0))
+			goto bad;
+		if (ll != NULL)
 			learn(nb, m->port, f->vlan, 1, ip->src_addr, ll, now_ms);
 		a = local_index(nb, m->port, f->vlan, 1, icmp + 8);
 		if (a < 0) {
@@ -589,7 +594,8 @@ icmp6_input(struct neigh *nb, struct rte_mbuf *m, struct frame *f, uint64_t now_
 	case ICMP6_NA:
 		if (ip->hop_limits != 255 || icmp[1] != 0 || plen < 24)
 			goto bad;
-		ll = nd_lladdr(icmp + 24, plen - 24, ND_OPT_TLLA);
+		if (nd_lladdr(icmp + 24, plen - 24, ND_OPT_TLLA, &ll) != 0)
+			goto bad;
 		if (ll != NULL)
 			learn(nb, m->port, f->vlan, 1, icmp + 8, ll, now_ms);
 		else

@@ -49,6 +49,7 @@ struct burst {
 	 * mbuf's lengths when they add or strip a tag. */
 	uint16_t msg_off[BURST_MAX];
 	uint16_t msg_len[BURST_MAX];
+	uint16_t rx_len[BURST_MAX]; /* msg_len as received: per-leg byte counters */
 	uint8_t kind[BURST_MAX]; /* enum msg_kind */
 	/* 0x10000 | the ones' complement sum of the message as received, when
 	 * parse verified the UDP checksum in software; else 0. Lets rewrite

@@ -211,6 +211,7 @@ parse_one(const struct parse_opts *o, struct burst *b, unsigned int i, int *punt
 	udp_len -= sizeof(*udp);
 	b->msg_off[i] = (uint16_t)off;
 	b->msg_len[i] = (uint16_t)udp_len;
+	b->rx_len[i] = (uint16_t)udp_len;
 	b->kind[i] = (uint8_t)classify(d + off, udp_len);
 	if (b->kind[i] == MSG_OTHER)
 		return DROP_NOT_MEDIA;

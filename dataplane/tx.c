@@ -43,7 +43,7 @@ count_leg(const struct burst *b, unsigned int i)
 	if (b->verdict[i] == V_FWD ||
 	    (b->verdict[i] == V_PUNT && b->reason[i] == DROP_NO_NEXTHOP)) {
 		c->packets++;
-		c->bytes += b->msg_len[i];
+		c->bytes += b->rx_len[i];
 	} else if (b->verdict[i] == V_DROP) {
 		c->dropped++;
 	}
