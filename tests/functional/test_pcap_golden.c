@@ -5,18 +5,24 @@
  * pcaps are written here, deterministically: calls of every shape the
  * relay handles (plain v4, v6, v4->v6, SRTP->RTP, RTP->SRTP with GCM,
  * SRTP->SRTP re-key, SRTCP on port + 1 to muxed RTCP, a VLAN-tagged local
- * address), from both sides, and frames that must not come out (a bad UDP
- * checksum, a truncated frame, an unused port, a replay).
- * Sessions use static next-hop MACs, so no ARP is needed.
+ * address), from both sides, and frames that must not come out, one per
+ * drop reason (a replay, a bad UDP checksum, a truncated frame, an unused
+ * port, a forged SRTP tag, RTP on a leg's RTCP port, a VLAN address reached
+ * untagged). Sessions use static next-hop MACs, so no ARP is needed.
  *
  * What comes out is checked twice:
- *   - independently: every output frame decrypts with libsrtp2 (or equals)
- *     to the message that was sent, and each drop is counted by reason;
+ *   - independently: every header field of every output frame against the
+ *     call's configuration (MACs, 802.1Q tag, addresses, ports, lengths,
+ *     TTL, IPv4 and UDP checksums), its message decrypted with libsrtp2 (or
+ *     compared) against what was sent, each message out exactly once and in
+ *     order; each drop counted by reason, and each leg's counters;
  *   - against tests/functional/golden/out{0,1}.pcap, packet bytes only
  *     (not the pcap timestamps). `test_pcap_golden --regenerate DIR` writes
- *     new golden files; review their diff: the independent checks above
- *     must pass on them too, so a regeneration cannot hide a wrong byte
- *     that libsrtp2 would refuse, only a change of layout.
+ *     new golden files (after running every independent check on them).
+ *     Review the diff before committing it: the checks above pin every
+ *     field but the IPv4 identification and DF bit, and the SRTP bytes only
+ *     through libsrtp2's verdict, so a regeneration cannot hide a wrong
+ *     header or a frame libsrtp2 would refuse, only a change of those.
  */
 #include <errno.h>
 #include <unistd.h>
@@ -29,6 +35,7 @@
 #include "../ring_ports.h"
 #include "../test.h"
 #include "control/sessions.h"
+#include "dataplane/rewrite.h"
 #include "dataplane/worker.h"
 
 #define MAX_PKTS 256
@@ -60,6 +67,18 @@ static const uint8_t PEER0_6[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 2};
 static const uint8_t PEER1_6[16] = {0x20, 0x01, 0x0d, 0xb8, 1, [15] = 2};
 static const uint8_t PMAC[2][6] = {{2, 0, 0, 0, 0, 0xa0}, {2, 0, 0, 0, 0, 0xb0}};
 static const uint8_t NH[2][6] = {{2, 0, 0, 0, 0, 0xa9}, {2, 0, 0, 0, 0, 0xb9}};
+
+static uint16_t
+get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint32_t
+get32(const uint8_t *p)
+{
+	return (uint32_t)get16(p) << 16 | get16(p + 2);
+}
 
 /* ---- pcap files (classic format, microsecond timestamps) ---- */
 
@@ -210,102 +229,214 @@ add_frame(const struct call *c, unsigned int l, const uint8_t *msg, unsigned int
 
 #define PER_CALL 4
 static unsigned int expect_out[2];
+/* What each leg's counters must say, [call][leg][RTCP port] (session.h:
+ * packets and UDP payload bytes as received, drops once the session is
+ * known). */
+static uint64_t WANT_PKTS[N_CALLS][2][2], WANT_BYTES[N_CALLS][2][2], WANT_DROP[N_CALLS][2][2];
+/* Messages seen on the output, [call][leg it left on], bit i for message i. */
+static uint32_t SEEN[N_CALLS][2];
+
+/* Frames that must not come out, each for its own reason: */
+enum hostile {
+	H_REPLAY, /* call 3's first leg-0 SRTP frame again */
+	H_UDP_CSUM, /* call 0's first frame with one payload byte changed */
+	H_TRUNCATED, /* call 0's first frame cut inside the IPv4 header */
+	H_NO_SESSION, /* to a port of the range no session holds */
+	H_AUTH, /* call 3 leg 0: SRTP with a ciphertext bit flipped (UDP checksum valid) */
+	H_WRONG_PORT, /* call 5 leg 1: SRTP RTP to the RTCP port of a leg without mux */
+	H_NOT_LOCAL, /* call 6 leg 1's VLAN address reached untagged */
+	N_HOSTILE
+};
 
 static void
 build_inputs(void)
 {
+	struct pkt *p;
+
 	for (unsigned int n = 0; n < N_CALLS; n++) {
 		struct call *c = &CALLS[n];
 
 		for (unsigned int i = 0; i < PER_CALL; i++)
 			for (unsigned int l = 0; l < 2; l++) {
 				int rtcp = i == PER_CALL - 1; /* the last one is RTCP */
+				unsigned int rp = rtcp && !c->mux[l];
 				uint8_t m[400];
 				int len = (int)message(m, n, l, i, rtcp);
 
 				if (c->tx[l] != NULL &&
 				    ref_protect(c->tx[l], 0, rtcp, m, &len) != 0)
 					exit(1);
-				add_frame(c, l, m, (unsigned int)len, rtcp && !c->mux[l]);
+				add_frame(c, l, m, (unsigned int)len, (int)rp);
 				expect_out[l ^ 1]++;
+				WANT_PKTS[n][l][rp]++;
+				WANT_BYTES[n][l][rp] += (unsigned int)len;
 			}
 	}
-	/* Frames that must not come out, on port 0: */
-	{
-		struct call *c = &CALLS[3]; /* SRTP on leg 0 */
-		struct pkt *p;
+	/* After every good frame, so none of them can change what a good
+	 * frame does (a forged index first would not move the replay window,
+	 * but order keeps it obvious). Frames go in call order, PER_CALL from
+	 * leg 0 each, so call 3's first leg-0 frame is IN[0][3 * PER_CALL]. */
+	IN[0][N_IN[0]++] = IN[0][3 * PER_CALL]; /* H_REPLAY */
+	WANT_DROP[3][0][0]++;
+	p = &IN[0][N_IN[0]++]; /* H_UDP_CSUM */
+	*p = IN[0][0];
+	p->b[p->len - 1] ^= 0x55;
+	p = &IN[0][N_IN[0]++]; /* H_TRUNCATED */
+	*p = IN[0][0];
+	p->len = 30;
+	{ /* H_NO_SESSION */
+		uint8_t m[200];
+		unsigned int len = message(m, 0, 0, 9, 0);
 
-		/* a replay of that call's first leg-0 frame (frames go in call
-		 * order, PER_CALL from leg 0 each) */
-		IN[0][N_IN[0]++] = IN[0][3 * PER_CALL];
-		(void)c;
-		/* a bad UDP checksum (plain v4 call) */
-		p = &IN[0][N_IN[0]];
-		*p = IN[0][0];
-		p->b[p->len - 1] ^= 0x55;
-		N_IN[0]++;
-		/* a truncated frame */
-		p = &IN[0][N_IN[0]];
-		*p = IN[0][0];
-		p->len = 30;
-		N_IN[0]++;
-		/* an unused port */
-		{
-			uint8_t m[200];
-			unsigned int len = message(m, 0, 0, 9, 0);
+		p = &IN[0][N_IN[0]++];
+		p->len = udp_frame(p->b, PMAC[0], NH[0], 0, PEER0_4, LOCAL[L0_4], 4000, 29998, m,
+				   len);
+	}
+	{ /* H_AUTH: a new index (10), so it is the tag, not the replay
+	   * window, that refuses it */
+		uint8_t m[400];
+		int len = (int)message(m, 3, 0, 10, 0);
 
-			p = &IN[0][N_IN[0]++];
-			p->len = udp_frame(p->b, PMAC[0], NH[0], 0, PEER0_4, LOCAL[L0_4], 4000,
-					   29998, m, len);
-		}
+		if (ref_protect(CALLS[3].tx[0], 0, 0, m, &len) != 0)
+			exit(1);
+		m[14] ^= 0x01; /* first payload byte, under the cipher */
+		add_frame(&CALLS[3], 0, m, (unsigned int)len, 0);
+		WANT_DROP[3][0][0]++;
+	}
+	{ /* H_WRONG_PORT */
+		uint8_t m[400];
+		int len = (int)message(m, 5, 1, 11, 0);
+
+		if (ref_protect(CALLS[5].tx[1], 0, 0, m, &len) != 0)
+			exit(1);
+		add_frame(&CALLS[5], 1, m, (unsigned int)len, 1);
+		WANT_DROP[5][1][1]++;
+	}
+	{ /* H_NOT_LOCAL: the VLAN address, untagged on the same port */
+		uint8_t m[200];
+		const struct session *s = sessions_get(SS, CALLS[6].slot);
+		unsigned int len = message(m, 6, 1, 12, 0);
+
+		p = &IN[1][N_IN[1]++];
+		p->len = udp_frame(p->b, PMAC[1], NH[1], 0, PEER1_4V, LOCAL[L1_4V],
+				   CALLS[6].p.leg[1].remote.port, s->leg[1].local_port, m, len);
 	}
 }
 
-/* The plain message that output frame @p f carries, decrypted by the
- * receiving peer's libsrtp2 when its leg is SRTP. @return 0 if it is one of
- * the messages sent. */
-static int
+/* Output frame @p f, number @p idx on port @p side: every header field
+ * checked against what its call's leg says (not against rewrite.c), and the
+ * message it carries, decrypted by the receiving peer's libsrtp2 when its
+ * leg is SRTP, must be one that was sent, the first time it comes out, after
+ * the ones sent before it on the same leg, on the port RFC 3550/5761 say
+ * (RTCP on port + 1 unless the leg muxes it).
+ * @return NULL, or what is wrong. */
+static const char *
 check_output(unsigned int side, const struct pkt *f)
 {
-	unsigned int l2 = f->b[12] == 0x81 ? 18 : 14, ip6 = f->b[l2 - 2] == 0x86;
-	unsigned int off = l2 + (ip6 ? 40 : 20) + 8;
-	uint16_t dport = (uint16_t)(f->b[off - 6] << 8 | f->b[off - 5]);
+	unsigned int l2 = f->len >= 14 && get16(f->b + 12) == 0x8100 ? 18 : 14;
+	const uint8_t *ip = f->b + l2, *udp;
+	unsigned int ip6, off, rtcp_port;
+	uint16_t sport, dport;
+	const struct call *c = NULL;
+	const struct session *s;
+	const struct leg_params *g;
+	unsigned int n, a;
+	uint32_t sum;
 
-	for (unsigned int n = 0; n < N_CALLS; n++) {
-		struct call *c = &CALLS[n];
-		uint8_t m[FRAME_MAX];
-		int len = (int)(f->len - off);
-
-		if (dport != c->p.leg[side].remote.port && dport != c->p.leg[side].remote.port + 1)
-			continue;
-		memcpy(m, f->b + off, (size_t)len);
-		for (unsigned int i = 0; i < PER_CALL; i++) {
-			int rtcp = i == PER_CALL - 1;
-			uint8_t want[400], got[FRAME_MAX];
-			unsigned int wl = message(want, n, side ^ 1, i, rtcp);
-			int gl = len;
-
-			memcpy(got, m, (size_t)len);
-			if (c->rx[side] != NULL) {
-				/* a fresh context each try: libsrtp2 would call a
-				 * second try a replay */
-				const struct dir_keys *k = &c->p.leg[side].out;
-				srtp_t rx = ref_create((enum suite)k->suite, k->key, k->salt, 1,
-						       NULL, 0);
-				int ok = ref_unprotect(rx, 0, rtcp, got, &gl) == srtp_err_status_ok;
-
-				srtp_dealloc(rx);
-				if (!ok)
-					continue;
-			}
-			if ((unsigned int)gl == wl && memcmp(got, want, wl) == 0)
-				return 0;
+	if (f->len < l2 + 20 + 8 + 12)
+		return "shorter than Ethernet + IPv4 + UDP + RTP headers";
+	ip6 = get16(ip - 2) == 0x86dd;
+	off = l2 + (ip6 ? 40u : 20u) + 8;
+	udp = f->b + off - 8;
+	sport = get16(udp);
+	dport = get16(udp + 2);
+	for (n = 0; n < N_CALLS; n++) {
+		g = &CALLS[n].p.leg[side];
+		if (dport == g->remote.port || dport == g->remote.port + 1) {
+			c = &CALLS[n];
+			break;
 		}
-		fprintf(stderr, "output on port %u (%s): matches no message sent\n", side, c->name);
-		return -1;
 	}
-	fprintf(stderr, "output on port %u to port %u: no call\n", side, dport);
-	return -1;
+	if (c == NULL)
+		return "destination port is no call's remote (RTP or RTCP) port";
+	s = sessions_get(SS, c->slot);
+	a = c->addr[side];
+	rtcp_port = dport != g->remote.port;
+	/* Ethernet: the static next hop, from the port's MAC, tagged iff the
+	 * local address is on a VLAN */
+	if (memcmp(f->b, NH[side], 6) != 0)
+		return "destination MAC is not the leg's static next hop";
+	if (memcmp(f->b + 6, PMAC[side], 6) != 0)
+		return "source MAC is not the local address's";
+	if ((l2 == 18) != (a == L1_4V))
+		return "802.1Q tag present iff the local address has a VLAN: no";
+	if (l2 == 18 && get16(f->b + 14) != 42) /* PCP 0, DEI 0, VID 42 */
+		return "802.1Q TCI is not VLAN 42";
+	if (ip6 != (unsigned int)is_ip6(a) || get16(ip - 2) != (ip6 ? 0x86dd : 0x0800))
+		return "Ethertype is not the leg's address family";
+	if (!ip6) {
+		if (ip[0] != 0x45 || ip[1] != g->dscp << 2)
+			return "IPv4 version/IHL or DSCP";
+		if (get16(ip + 2) != f->len - l2)
+			return "IPv4 total length is not the frame's";
+		if ((get16(ip + 6) & 0x3fff) != 0)
+			return "IPv4 fragment (MF or offset)";
+		if (ip[8] != EGRESS_TTL || ip[9] != 17)
+			return "IPv4 TTL or protocol";
+		if (ocsum_fold(ocsum_add(0, ip, 20)) != 0xffff)
+			return "IPv4 header checksum";
+		if (memcmp(ip + 12, LOCAL[a], 4) != 0 || memcmp(ip + 16, g->remote.addr, 4) != 0)
+			return "IPv4 source is not the local address or destination not the peer";
+	} else {
+		if (get32(ip) != (6u << 28 | (uint32_t)(g->dscp << 2) << 20))
+			return "IPv6 version, traffic class or flow label";
+		if (get16(ip + 4) != f->len - l2 - 40)
+			return "IPv6 payload length is not the frame's";
+		if (ip[6] != 17 || ip[7] != EGRESS_TTL)
+			return "IPv6 next header or hop limit";
+		if (memcmp(ip + 8, LOCAL[a], 16) != 0 || memcmp(ip + 24, g->remote.addr, 16) != 0)
+			return "IPv6 source is not the local address or destination not the peer";
+	}
+	if (sport != s->leg[side].local_port + rtcp_port)
+		return "UDP source port is not the leg's local (RTP or RTCP) port";
+	if (get16(udp + 4) != f->len - off + 8)
+		return "UDP length is not the frame's";
+	/* always filled in (mandatory on IPv6, and verified by peers on IPv4) */
+	sum = ocsum_add(0, ip + (ip6 ? 8 : 12), ip6 ? 32 : 8) + 17 + get16(udp + 4);
+	if (get16(udp + 6) == 0 || ocsum_fold(ocsum_add(sum, udp, f->len - off + 8)) != 0xffff)
+		return "UDP checksum";
+
+	for (unsigned int i = 0; i < PER_CALL; i++) {
+		int rtcp = i == PER_CALL - 1;
+		uint8_t want[400], got[FRAME_MAX];
+		unsigned int wl = message(want, n, side ^ 1, i, rtcp);
+		int gl = (int)(f->len - off);
+
+		memcpy(got, f->b + off, (size_t)gl);
+		if (c->rx[side] != NULL) {
+			/* a fresh context each try: libsrtp2 would call a second
+			 * try a replay */
+			const struct dir_keys *k = &g->out;
+			srtp_t rx = ref_create((enum suite)k->suite, k->key, k->salt, 1, NULL, 0);
+			int ok = ref_unprotect(rx, 0, rtcp, got, &gl) == srtp_err_status_ok;
+
+			srtp_dealloc(rx);
+			if (!ok)
+				continue;
+		}
+		if ((unsigned int)gl != wl || memcmp(got, want, wl) != 0)
+			continue;
+		if (rtcp_port != (unsigned int)(rtcp && !c->mux[side]))
+			return rtcp ? "RTCP not on the leg's RTCP port (port + 1 unless muxed)"
+				    : "RTP on the RTCP port";
+		if (SEEN[n][side] >> i & 1)
+			return "message forwarded twice";
+		if (SEEN[n][side] >> i != 0)
+			return "message forwarded after a later one of the same leg";
+		SEEN[n][side] |= 1u << i;
+		return NULL;
+	}
+	return "matches no message sent on the call (or does not authenticate)";
 }
 
 static int
@@ -338,7 +469,7 @@ main(int argc, char **argv)
 	char in[2][96], out[2][96], path[256], err[256];
 	struct sessions_config cfg;
 	struct pkt *gold = calloc(MAX_PKTS, sizeof(*gold));
-	unsigned int idle = 0;
+	unsigned int idle = 0, frame_faults = 0;
 	uint64_t drops;
 
 	snprintf(DIR_, sizeof(DIR_), "/tmp/srtpfwd_pcap.XXXXXX");
@@ -396,25 +527,50 @@ main(int argc, char **argv)
 		rte_eth_dev_close(PORT[p]);
 	}
 
-	/* Independent checks. */
+	/* Independent checks: every frame out is right and every message
+	 * sent came out exactly once. */
 	for (unsigned int p = 0; p < 2; p++) {
 		int n = pcap_read(out[p], OUT[p], MAX_PKTS);
 
 		CHECK_EQ(n, (int)expect_out[p]);
 		N_OUT[p] = n < 0 ? 0 : (unsigned int)n;
-		for (unsigned int i = 0; i < N_OUT[p]; i++)
-			CHECK_EQ(check_output(p, &OUT[p][i]), 0);
+		for (unsigned int i = 0; i < N_OUT[p]; i++) {
+			const char *why = check_output(p, &OUT[p][i]);
+
+			test_checks++;
+			if (why != NULL) {
+				fprintf(stderr, "port %u packet %u: %s\n", p, i, why);
+				test_failed_checks++;
+				frame_faults++;
+			}
+		}
 	}
+	for (unsigned int n = 0; n < N_CALLS; n++)
+		for (unsigned int l = 0; l < 2; l++) {
+			test_checks++;
+			if (SEEN[n][l] != (1u << PER_CALL) - 1) {
+				fprintf(stderr, "%s: leg %u got messages %#x of %#x\n",
+					CALLS[n].name, l, SEEN[n][l], (1u << PER_CALL) - 1);
+				test_failed_checks++;
+				frame_faults++;
+			}
+		}
 	CHECK_EQ(W->stats.rx, N_IN[0] + N_IN[1]);
+	CHECK_EQ(W->stats.rx, expect_out[0] + expect_out[1] + N_HOSTILE);
 	CHECK_EQ(W->stats.tx, expect_out[0] + expect_out[1]);
+	/* each hostile frame under its own reason, and nothing else dropped */
 	CHECK_EQ(W->stats.drop[DROP_SRTP_REPLAY], 1);
 	CHECK_EQ(W->stats.drop[DROP_UDP_CSUM], 1);
 	CHECK_EQ(W->stats.drop[DROP_IPV4_HDR_LEN], 1);
 	CHECK_EQ(W->stats.drop[DROP_NO_SESSION], 1);
+	CHECK_EQ(W->stats.drop[DROP_SRTP_AUTH], 1);
+	CHECK_EQ(W->stats.drop[DROP_WRONG_PORT], 1);
+	CHECK_EQ(W->stats.drop[DROP_NOT_LOCAL], 1);
 	drops = 0;
 	for (unsigned int r = 0; r < DROP_MAX; r++)
 		drops += W->stats.drop[r];
-	CHECK_EQ(drops, 4);
+	CHECK_EQ(drops, N_HOSTILE);
+	CHECK_EQ(W->stats.punted, 0);
 	for (unsigned int r = 0; r < DROP_MAX; r++)
 		if (W->stats.drop[r] != 0)
 			printf("drop %s %lu\n", drop_reason_name((enum drop_reason)r),
@@ -425,6 +581,13 @@ main(int argc, char **argv)
 		int n;
 
 		if (regen != NULL) {
+			/* a golden file is only ever what passed the checks */
+			if (frame_faults != 0 || N_OUT[p] != expect_out[p]) {
+				fprintf(stderr, "not writing golden files: the output failed "
+						"its independent checks\n");
+				test_failed_checks++;
+				break;
+			}
 			snprintf(path, sizeof(path), "%s/out%u.pcap", regen, p);
 			pcap_write(path, OUT[p], N_OUT[p]);
 			printf("wrote %s (%u packets)\n", path, N_OUT[p]);
