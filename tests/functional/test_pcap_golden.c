@@ -555,6 +555,24 @@ main(int argc, char **argv)
 				frame_faults++;
 			}
 		}
+	/* Per-leg counters, where the arrival leg is known. */
+	for (unsigned int n = 0; n < N_CALLS; n++) {
+		const struct session *s = sessions_get(SS, CALLS[n].slot);
+
+		for (unsigned int l = 0; l < 2; l++)
+			for (unsigned int rp = 0; rp < 2; rp++) {
+				const struct leg_counters *k = &s->leg[l].rx[rp];
+
+				CHECK_EQ(k->packets, WANT_PKTS[n][l][rp]);
+				CHECK_EQ(k->bytes, WANT_BYTES[n][l][rp]);
+				CHECK_EQ(k->dropped, WANT_DROP[n][l][rp]);
+				if (k->packets != WANT_PKTS[n][l][rp] ||
+				    k->bytes != WANT_BYTES[n][l][rp] ||
+				    k->dropped != WANT_DROP[n][l][rp])
+					fprintf(stderr, "  (%s, leg %u, rtcp port %u)\n",
+						CALLS[n].name, l, rp);
+			}
+	}
 	CHECK_EQ(W->stats.rx, N_IN[0] + N_IN[1]);
 	CHECK_EQ(W->stats.rx, expect_out[0] + expect_out[1] + N_HOSTILE);
 	CHECK_EQ(W->stats.tx, expect_out[0] + expect_out[1]);
