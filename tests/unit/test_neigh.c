@@ -15,7 +15,8 @@
  *     VLAN kept); bad ICMP or IPv4 checksum: malformed; foreign: ignored;
  *   - NS for a local address: the exact NA (S|O, TLLA, hop limit 255);
  *     DAD (from ::): NA to ff02::1 with O only; hop limit 64: malformed;
- *     ICMPv6 echo: the exact reply;
+ *     a zero-length option, or an SLLA option in a DAD NS: discarded as
+ *     RFC 4861 §7.1.1 says; ICMPv6 echo: the exact reply;
  *   - next hops: neigh_ref sends the exact ARP request / NS (solicited-node
  *     group); off link without gateway refused, with one the entry is the
  *     gateway's; held frames (at most NEIGH_HOLD) go out with the MAC once
@@ -459,6 +460,49 @@ TEST(nd_answers)
 	}
 	/* an SLLA in a solicitation learns nothing new: entries are only
 	 * made by neigh_ref */
+	CHECK_EQ(neigh_count(NB), 0);
+	CHECK_EQ(in_use(), 0);
+}
+
+/* RFC 4861 §7.1.1: "A node MUST silently discard any received Neighbor
+ * Solicitation messages that do not satisfy all of the following validity
+ * checks: ... All included options have a length that is greater than zero.
+ * ... If the IP source address is the unspecified address, ... there is no
+ * source link-layer address option." */
+TEST(nd_invalid_discarded)
+{
+	const struct neigh_stats *st = neigh_stats(NB);
+	uint64_t mal = st->malformed, nd = st->nd_replied;
+	uint8_t f[256];
+
+	/* a zero-length option (no crash either: the parser must not loop) */
+	neigh_input(NB, rx(f, ns(f, PEER6, L6, OUR_MAC, L6, 255, 1, 0)), 0);
+	CHECK_EQ(N_SENT, 0);
+	CHECK_EQ(st->malformed - mal, 1);
+	sent_clear();
+	/* a DAD probe (from ::) carrying a source link-layer address */
+	neigh_input(NB, rx(f, ns(f, ZERO, L6_SNM, L6_SNM_MAC, L6, 255, 1, 1)), 0);
+	CHECK_EQ(N_SENT, 0);
+	CHECK_EQ(st->malformed - mal, 2);
+	sent_clear();
+	CHECK_EQ(st->nd_replied - nd, 0);
+	/* an NA with a zero-length option teaches nothing, even about a next
+	 * hop being asked for */
+	{
+		struct endpoint peer = {.ip6 = 1, .port = 4000};
+		uint8_t body[32], mac[6];
+		unsigned int n = nd_body(body, 136, 0x60, PEER6, 2, 0, PEER_MAC);
+		uint16_t idx;
+		char err[160];
+
+		memcpy(peer.addr, PEER6, 16);
+		REQUIRE(neigh_ref(NB, A6, &peer, NULL, &idx, err, sizeof(err)) == 0);
+		sent_clear(); /* its solicitation */
+		neigh_input(NB, rx(f, icmp6(f, OUR_MAC, PEER_MAC, PEER6, L6, 255, body, n)), 0);
+		CHECK_EQ(neigh_mac(T.neigh, idx, mac), 0);
+		CHECK_EQ(N_SENT, 0);
+		neigh_unref(NB, idx);
+	}
 	CHECK_EQ(neigh_count(NB), 0);
 	CHECK_EQ(in_use(), 0);
 }
