@@ -74,7 +74,10 @@ rewrite_one(const struct session_table *t, struct burst *b, unsigned int i, int 
 	const struct local_addr *a = &t->addrs[out->local_addr];
 	unsigned int msg_len = b->msg_len[i], l2 = RTE_ETHER_HDR_LEN + (a->vlan ? 4u : 0u);
 	unsigned int hdr = l2 + (a->ip6 ? 40u : 20u) + 8u;
-	int rtcp_port = b->kind[i] == MSG_RTCP && !(out->flags & LEG_RTCP_MUX);
+	/* RTCP, and STUN/DTLS that arrived on the RTCP port, leave from and to
+	 * the RTCP port when the outgoing leg does not mux. */
+	int rtcp_port = !(out->flags & LEG_RTCP_MUX) &&
+			(b->kind[i] == MSG_RTCP || (b->kind[i] > MSG_RTCP && b->rtcp_port[i]));
 	struct rte_udp_hdr *udp;
 	struct egress eg;
 	enum drop_reason r;
