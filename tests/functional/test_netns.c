@@ -67,7 +67,6 @@
 #define RTP_LEN (12 + 160) /* build_rtp() with 160 bytes of payload */
 #define RTCP_LEN (8 + 20) /* build_rtcp() with a 20-byte body */
 #define TAG80 10 /* HMAC-SHA1-80 */
-#define GCM_TAG 16
 #define SRTCP_TRAILER 4 /* E flag and SRTCP index */
 #define WATCHDOG_S 150 /* under meson's 180 s: fail with a message, not a kill */
 
@@ -626,6 +625,24 @@ run_stream(struct stream *s, unsigned int n)
 		}
 	}
 	return ok;
+}
+
+/* Send @p n packets of @p s that are expected to be dropped, without
+ * waiting for each: the caller checks that nothing arrived. */
+static void
+send_stream(struct stream *s, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++, s->seq++) {
+		uint8_t wire[256];
+		int wl = (int)build_rtp(wire, s->ssrc, s->seq, s->seq * 160u, 160, 0, -1, 0);
+
+		if (s->protect != NULL &&
+		    ref_protect(s->protect, 0, 0, wire, &wl) != srtp_err_status_ok) {
+			fprintf(stderr, "  libsrtp2 protect failed\n");
+			continue;
+		}
+		send_to(s->tx_fd, AD[s->to].ip6, AD[s->to].local, s->to_port, wire, (size_t)wl);
+	}
 }
 
 /* ---- plain calls ---- */
@@ -1305,12 +1322,13 @@ raw_socket(unsigned int side, int ip6)
 }
 
 /* One echo request of @p size bytes (ICMP header included) from namespace
- * @p side to srtpfwd's address @p a. @return 1 when the reply came back
+ * @p side to srtpfwd's address @p a, waiting @p wait_ms for the answer.
+ * @return 1 when the reply came back
  * from @p a with the identifier, sequence number and data sent, as an
  * echo reply with a correct checksum (the kernel checks ICMPv6's; ICMP's
  * is checked here, raw sockets get it unchecked). */
 static int
-echo(int fd, unsigned int a, uint16_t id, uint16_t seq, unsigned int size)
+echo(int fd, unsigned int a, uint16_t id, uint16_t seq, unsigned int size, unsigned int wait_ms)
 {
 	uint8_t req[1500], got[2048];
 	int ip6 = AD[a].ip6;
@@ -1326,7 +1344,7 @@ echo(int fd, unsigned int a, uint16_t id, uint16_t seq, unsigned int size)
 		put16(req + 2, (uint16_t)~ocsum_fold(ocsum_add(0, req, size)));
 	if (send_to(fd, ip6, AD[a].local, 0, req, size) != 0)
 		return 0;
-	for (end = now_ms() + WAIT_MS; now_ms() < end;) {
+	for (end = now_ms() + wait_ms; now_ms() < end;) {
 		struct rx_info ri;
 		int n = recv_now(fd, got, sizeof(got), &ri);
 		const uint8_t *m = got;
@@ -1423,9 +1441,10 @@ TEST(arp_nd_ping)
 		char want[32], have[32];
 
 		for (uint16_t seq = 1; seq <= 3; seq++) {
-			CHECK_EQ(echo(fd, a, (uint16_t)(0x5100 + a), seq, 64), 1);
-			CHECK_EQ(echo(fd, a, (uint16_t)(0x5100 + a), (uint16_t)(seq + 100), 1400),
-				 1);
+			uint16_t id = (uint16_t)(0x5100 + a);
+
+			CHECK_EQ(echo(fd, a, id, seq, 64, WAIT_MS), 1);
+			CHECK_EQ(echo(fd, a, id, (uint16_t)(seq + 100), 1400, WAIT_MS), 1);
 			echoes += 2;
 		}
 		close(fd);
@@ -1459,6 +1478,323 @@ TEST(arp_nd_ping)
 	CHECK(st1.neigh.resolved >= 2);
 	CHECK_EQ(st1.neigh.held_dropped, 0);
 	CHECK_DROPS(&st0);
+	case_end();
+}
+
+/* ---- changes during a call ---- */
+
+/* libsrtp2 for one SSRC, its rollover counter set: a new key goes on with
+ * the ROC the stream has (RFC 3711 §3.3.1), and so must libsrtp2. */
+static srtp_t
+ref_of_ssrc(const struct dir_keys *k, int inbound, uint32_t ssrc, uint32_t roc)
+{
+	srtp_t ctx = ref_create_ssrc((enum suite)k->suite, k->key, k->salt, inbound, NULL, 0, ssrc);
+
+	if (roc != 0 && srtp_set_stream_roc(ctx, ssrc, roc) != srtp_err_status_ok)
+		fprintf(stderr, "srtp_set_stream_roc failed\n");
+	return ctx;
+}
+
+/* A re-key in the middle of a call, after both streams wrapped their
+ * sequence numbers (ROC 1), to new keys of suite @p to:
+ * - the new inbound key is accepted at once and the old one still during
+ *   the overlap (docs/architecture.md, "Re-key overlap without MKI"),
+ *   packet by packet, whichever the peer uses;
+ * - what leaves is protected with the new outbound key at once;
+ * - both go on with ROC 1 (losing it is the classic one-way-audio bug);
+ * - after sessions_end_overlap() the old key is refused (srtp_auth).
+ * Without @p overlap the old key is expected refused at once. */
+static void
+rekey_call(enum suite to, int overlap)
+{
+	int fa = peer_socket(SIDE_A, 0, AD[ADDR_A4].peer, 4400);
+	int fb = peer_socket(SIDE_B, 0, AD[ADDR_B4].peer, 5400);
+	const uint32_t ssrc_a = 0xd0d0d0d0, ssrc_b = 0xd1d1d1d1;
+	struct daemon_stats st0 = snap();
+	struct session_params p;
+	struct leg_update u;
+	srtp_t a_tx, a_rx, a_tx2, a_rx2;
+	char err[256];
+	uint32_t s;
+
+	memset(&p, 0, sizeof(p));
+	leg(&p.leg[0], ADDR_A4, AD[ADDR_A4].peer, 4400, LEG_SRTP | LEG_RTCP_MUX);
+	keys(&p.leg[0].in, SUITE_AES_CM_128_HMAC_SHA1_80, 31);
+	keys(&p.leg[0].out, SUITE_AES_CM_128_HMAC_SHA1_80, 32);
+	leg(&p.leg[1], ADDR_B4, AD[ADDR_B4].peer, 5400, LEG_RTCP_MUX);
+	a_tx = ref_of_ssrc(&p.leg[0].in, 0, ssrc_a, 0);
+	a_rx = ref_of_ssrc(&p.leg[0].out, 1, ssrc_b, 0);
+	memset(&u, 0, sizeof(u));
+	keys(&u.in, to, 33);
+	keys(&u.out, to, 34);
+	a_tx2 = ref_of_ssrc(&u.in, 0, ssrc_a, 1);
+	a_rx2 = ref_of_ssrc(&u.out, 1, ssrc_b, 1);
+	s = create(&p);
+	REQUIRE(s != 0);
+	{
+		uint16_t p0 = lport(s, 0), p1 = lport(s, 1);
+		struct stream ab = {.tx_fd = fa,
+				    .to = ADDR_A4,
+				    .to_port = p0,
+				    .rx_fd = fb,
+				    .from = ADDR_B4,
+				    .from_port = p1,
+				    .protect = a_tx,
+				    .ssrc = ssrc_a,
+				    .seq = 65530};
+		struct stream ba = {.tx_fd = fb,
+				    .to = ADDR_B4,
+				    .to_port = p1,
+				    .rx_fd = fa,
+				    .from = ADDR_A4,
+				    .from_port = p0,
+				    .unprotect = a_rx,
+				    .ssrc = ssrc_b,
+				    .seq = 65530};
+
+		CHECK_EQ(run_stream(&ab, 20), 20); /* through 65535 to 13: ROC 1 */
+		CHECK_EQ(run_stream(&ba, 20), 20);
+		REQUIRE(sessions_update_leg(SS, s, 0, &u, err, sizeof(err)) == 0);
+		/* the peer has not switched yet: the old key still works */
+		if (overlap) {
+			CHECK_EQ(run_stream(&ab, 5), 5);
+		} else {
+			send_stream(&ab, 5);
+			CHECK_EQ(arrivals(fb), 0);
+		}
+		/* it switches; a late packet with the old key still passes */
+		ab.protect = a_tx2;
+		CHECK_EQ(run_stream(&ab, 10), 10);
+		ab.protect = a_tx;
+		if (overlap) {
+			CHECK_EQ(run_stream(&ab, 1), 1);
+		} else {
+			send_stream(&ab, 1);
+			CHECK_EQ(arrivals(fb), 0);
+		}
+		ab.protect = a_tx2;
+		CHECK_EQ(run_stream(&ab, 10), 10);
+		CHECK_EQ(ab.got_len, RTP_LEN);
+		/* B's media is protected with the new key at once, ROC 1 */
+		ba.unprotect = a_rx2;
+		CHECK_EQ(run_stream(&ba, 20), 20);
+		CHECK_EQ(ba.got_len, RTP_LEN + suites[to].rtp_tag_len);
+		/* the overlap ends: the old key is refused */
+		CHECK_EQ(sessions_end_overlap(SS, s, 0), 0);
+		ab.protect = a_tx;
+		send_stream(&ab, 2);
+		CHECK_EQ(arrivals(fb), 0);
+		ab.protect = a_tx2;
+		CHECK_EQ(run_stream(&ab, 5), 5);
+		CHECK_DROPS(&st0, DROP_SRTP_AUTH, overlap ? 2 : 2 + 5 + 1);
+		CHECK_EQ(sessions_get(SS, s)->leg[0].in.rtp.cnt.packets,
+			 20 + 10 + 10 + 5 + (overlap ? 5 + 1 : 0));
+		CHECK_EQ(sessions_get(SS, s)->leg[0].in.rtp.cnt.auth_fail, overlap ? 2 : 2 + 5 + 1);
+		CHECK_EQ(sessions_get(SS, s)->leg[0].out.rtp.cnt.packets, 40);
+	}
+	CHECK_EQ(sessions_delete(SS, s), 0);
+	srtp_dealloc(a_tx);
+	srtp_dealloc(a_rx);
+	srtp_dealloc(a_tx2);
+	srtp_dealloc(a_rx2);
+	close(fa);
+	close(fb);
+}
+
+TEST(rekey_mid_call)
+{
+	rekey_call(SUITE_AES_CM_128_HMAC_SHA1_80, 1);
+	case_end();
+}
+
+/* The same re-key to another suite (AES-CM to AES-256-GCM), as a
+ * re-INVITE may bring. This pins what srtpfwd does today, which is NOT
+ * what docs/architecture.md describes for the overlap: the previous key is
+ * tried only when it has the suite of the new one (srtp.c,
+ * unprotect_retry_prepare(): prev->suite != p->keys->suite), so packets
+ * the peer still sends under the old key are dropped as srtp_auth from the
+ * moment of the update. The outbound switch and the ROC work. */
+TEST(rekey_suite_change)
+{
+	rekey_call(SUITE_AEAD_AES_256_GCM, 0);
+	case_end();
+}
+
+/* A re-INVITE moves B to another port: media follows at once, nothing
+ * more reaches the old one. On a latching leg the update also forgets
+ * what was latched (a new configuration epoch): media goes to the new
+ * configured remote until a packet from it latches again. */
+TEST(reinvite_moves_media)
+{
+	int fa = peer_socket(SIDE_A, 1, AD[ADDR_A6].peer, 4500);
+	int fa2 = peer_socket(SIDE_A, 1, AD[ADDR_A6].peer, 4502);
+	int fb = peer_socket(SIDE_B, 1, AD[ADDR_B6].peer, 5500);
+	int fb2 = peer_socket(SIDE_B, 1, AD[ADDR_B6].peer, 5502);
+	struct daemon_stats st0 = snap();
+	struct session_params p;
+	struct leg_update u;
+	char err[256];
+	uint32_t s;
+
+	memset(&p, 0, sizeof(p));
+	leg(&p.leg[0], ADDR_A6, AD[ADDR_A6].peer, 4500, LEG_LATCH | LEG_RTCP_MUX);
+	leg(&p.leg[1], ADDR_B6, AD[ADDR_B6].peer, 5500, LEG_RTCP_MUX);
+	s = create(&p);
+	REQUIRE(s != 0);
+	{
+		uint16_t p0 = lport(s, 0), p1 = lport(s, 1);
+		struct stream ab = {.tx_fd = fa2, /* latched onto :4502, not :4500 */
+				    .to = ADDR_A6,
+				    .to_port = p0,
+				    .rx_fd = fb,
+				    .from = ADDR_B6,
+				    .from_port = p1,
+				    .ssrc = 0xe0e0e0e0};
+		struct stream ba = {.tx_fd = fb,
+				    .to = ADDR_B6,
+				    .to_port = p1,
+				    .rx_fd = fa2,
+				    .from = ADDR_A6,
+				    .from_port = p0,
+				    .ssrc = 0xe1e1e1e1};
+
+		CHECK_EQ(run_stream(&ab, 10), 10);
+		CHECK_EQ(run_stream(&ba, 10), 10);
+		/* B moves to :5502 */
+		memset(&u, 0, sizeof(u));
+		u.has_remote = 1;
+		u.remote = p.leg[1].remote;
+		u.remote.port = 5502;
+		REQUIRE(sessions_update_leg(SS, s, 1, &u, err, sizeof(err)) == 0);
+		ab.rx_fd = fb2;
+		CHECK_EQ(run_stream(&ab, 10), 10);
+		CHECK_EQ(arrivals(fb), 0);
+		/* A's leg is re-offered with its SDP port: the latch is
+		 * forgotten, B's media goes to :4500 until A speaks again */
+		u.remote = p.leg[0].remote;
+		REQUIRE(sessions_update_leg(SS, s, 0, &u, err, sizeof(err)) == 0);
+		ba.rx_fd = fa;
+		CHECK_EQ(run_stream(&ba, 5), 5);
+		CHECK_EQ(run_stream(&ab, 1), 1); /* from :4502 again */
+		ba.rx_fd = fa2;
+		CHECK_EQ(run_stream(&ba, 5), 5);
+		CHECK_EQ(arrivals(fa), 0);
+	}
+	CHECK_DROPS(&st0);
+	CHECK_EQ(sessions_delete(SS, s), 0);
+	close(fa);
+	close(fa2);
+	close(fb);
+	close(fb2);
+	case_end();
+}
+
+static uint64_t expired_id;
+
+static void
+on_expired(void *ctx, uint32_t slot, uint64_t id)
+{
+	(void)ctx;
+	(void)slot;
+	expired_id = id;
+}
+
+/* Inactivity: media every 200 ms keeps a session with a 1 s timeout
+ * alive; once it stops, the session is deleted within the timeout plus
+ * the daemon's once-a-second scan, the callback names it, and its port
+ * takes nothing any more (no_session). */
+TEST(inactivity_expiry)
+{
+	int fa = peer_socket(SIDE_A, 0, AD[ADDR_A4].peer, 4600);
+	int fb = peer_socket(SIDE_B, 0, AD[ADDR_B4].peer, 5600);
+	struct daemon_stats st0 = snap();
+	struct session_params p;
+	uint64_t t_last = 0, t_gone = 0;
+	uint16_t p0;
+	uint8_t pkt[256];
+	uint32_t s;
+
+	memset(&p, 0, sizeof(p));
+	p.id = 0xfeed;
+	p.timeout_ms = 1000;
+	leg(&p.leg[0], ADDR_A4, AD[ADDR_A4].peer, 4600, LEG_RTCP_MUX);
+	leg(&p.leg[1], ADDR_B4, AD[ADDR_B4].peer, 5600, LEG_RTCP_MUX);
+	daemon_on_expire(D, on_expired, NULL);
+	expired_id = 0;
+	s = create(&p);
+	REQUIRE(s != 0);
+	p0 = lport(s, 0);
+	{
+		struct stream ab = {.tx_fd = fa,
+				    .to = ADDR_A4,
+				    .to_port = p0,
+				    .rx_fd = fb,
+				    .from = ADDR_B4,
+				    .from_port = lport(s, 1),
+				    .ssrc = 0xf0f0f0f0};
+
+		for (unsigned int i = 0; i < 10; i++) {
+			CHECK_EQ(run_stream(&ab, 1), 1);
+			t_last = now_ms();
+			pump(200);
+		}
+	}
+	CHECK(sessions_get(SS, s) != NULL);
+	CHECK_EQ(snap().expired - st0.expired, 0);
+	while (now_ms() < t_last + 3000 && t_gone == 0) {
+		pump(10);
+		if (snap().sessions == 0)
+			t_gone = now_ms();
+	}
+	/* The scan once a second notices the last packet up to 1 s after it
+	 * and deletes the session 1 s (the timeout) after noticing. */
+	if (t_gone < t_last + 1000 || t_gone > t_last + 2000 + 200)
+		fprintf(stderr, "  expired %" PRId64 " ms after the last packet\n",
+			(int64_t)(t_gone - t_last));
+	CHECK(t_gone >= t_last + 1000 && t_gone <= t_last + 2000 + 200);
+	CHECK_EQ(snap().expired - st0.expired, 1);
+	CHECK_EQ(expired_id, 0xfeed);
+	daemon_on_expire(D, NULL, NULL);
+	send_to(fa, 0, AD[ADDR_A4].local, p0, pkt,
+		build_rtp(pkt, 0xf0f0f0f0, 99, 0, 160, 0, -1, 0));
+	CHECK_EQ(arrivals(fb), 0);
+	CHECK_DROPS(&st0, DROP_NO_SESSION, 1);
+	close(fa);
+	close(fb);
+	case_end();
+}
+
+/* srtpfwd answers for an address on that address's port only: B's kernel,
+ * told that 10.201.0.1 and fd01::1 (A's link) are on its own link, asks
+ * there and gets no answer, and its echo requests go unanswered. */
+TEST(address_on_its_own_link_only)
+{
+	struct daemon_stats st0, st1;
+	int f4 = raw_socket(SIDE_B, 0), f6 = raw_socket(SIDE_B, 1);
+	char mac[32];
+
+	sh("ip -n %1$s route add 10.201.0.1/32 dev %2$sp; "
+	   "ip -n %1$s -6 route add fd01::1/128 dev %2$sp",
+	   NS[SIDE_B], VETH[SIDE_B]);
+	st0 = snap();
+	/* a kernel asks again after 1 s: one unanswered round is enough */
+	CHECK_EQ(echo(f4, ADDR_A4, 0x5200, 1, 64, 1000), 0);
+	CHECK_EQ(echo(f6, ADDR_A6, 0x5200, 1, 64, 1000), 0);
+	kernel_neigh(SIDE_B, AD[ADDR_A4].local_str, mac, sizeof(mac));
+	CHECK_EQ(mac[0], '\0');
+	kernel_neigh(SIDE_B, AD[ADDR_A6].local_str, mac, sizeof(mac));
+	CHECK_EQ(mac[0], '\0');
+	st1 = snap();
+	CHECK_EQ(st1.neigh.arp_replied - st0.neigh.arp_replied, 0);
+	CHECK_EQ(st1.neigh.nd_replied - st0.neigh.nd_replied, 0);
+	CHECK_EQ(st1.neigh.echo_replied - st0.neigh.echo_replied, 0);
+	CHECK(st1.neigh.ignored - st0.neigh.ignored >= 2); /* the questions */
+	CHECK_DROPS(&st0);
+	sh("ip -n %1$s route del 10.201.0.1/32 dev %2$sp; "
+	   "ip -n %1$s -6 route del fd01::1/128 dev %2$sp",
+	   NS[SIDE_B], VETH[SIDE_B]);
+	close(f4);
+	close(f6);
 	case_end();
 }
 
