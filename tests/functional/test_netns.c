@@ -127,8 +127,8 @@ sh(const char *fmt, ...)
 	return r == -1 || !WIFEXITED(r) ? -1 : WEXITSTATUS(r);
 }
 
-/* Deleting a namespace deletes the veth end inside it, and with it its
- * peer; the explicit link deletes cover a half-built lab. */
+/* Deleting a peer's namespace deletes the veth end inside it, and with it
+ * srtpfwd's end. */
 static void
 lab_down(void)
 {
@@ -213,14 +213,13 @@ lab_up(void)
 	for (unsigned int k = 0; k < RTE_DIM(fatal); k++)
 		signal(fatal[k], on_signal);
 	LAB_UP = 1;
-	/* srtpfwd's side, in this process's namespace: up, no address, no
-	 * IPv6, so the kernel answers nothing on it; the peer side goes into
-	 * its namespace.
-	 * nodad: the addresses are usable at once. */
 	/* a machine (or container) where namespaces cannot be made at all:
 	 * skip, as without root */
 	if (sh("ip netns add %s >/dev/null 2>&1", NS[SIDE_A]) != 0)
 		return 77;
+	/* srtpfwd's side, in this process's namespace: up, no address, no
+	 * IPv6, so the kernel answers nothing on it; the peer side goes into
+	 * its namespace. nodad: the addresses are usable at once. */
 	r = sh("set -e; exec >/dev/null 2>&1; "
 	       "ip netns add %2$s; "
 	       "ip link add %3$s type veth peer name %3$sp; "
@@ -601,7 +600,6 @@ struct stream {
 	int rtcp;
 	uint32_t ssrc;
 	uint16_t seq; /* next RTP sequence number (RTCP: next fill) */
-	uint64_t wire_bytes, plain_bytes; /* sent, as sent and before SRTP */
 	int got_len; /* the last datagram as it arrived (before unprotect) */
 };
 
@@ -618,7 +616,7 @@ run_stream(struct stream *s, unsigned int n)
 			s->rtcp ? build_rtcp(plain, s->ssrc, 20, s->seq)
 				: build_rtp(plain, s->ssrc, s->seq, s->seq * 160u, 160, 0, -1, 0);
 		int wl = (int)len, gl;
-		struct rx_info ri;
+		struct rx_info ri = {.ttl = -1, .tos = -1};
 		const char *why = NULL;
 
 		memcpy(wire, plain, len);
@@ -627,8 +625,6 @@ run_stream(struct stream *s, unsigned int n)
 			fprintf(stderr, "  libsrtp2 protect failed\n");
 			continue;
 		}
-		s->wire_bytes += (unsigned int)wl;
-		s->plain_bytes += len;
 		if (send_to(s->tx_fd, AD[s->to].ip6, AD[s->to].local, s->to_port, wire,
 			    (size_t)wl) != 0)
 			continue;
