@@ -9,9 +9,10 @@
  * engine with the sending peer's key - then enqueued on port 0's receive
  * rings, and only the workers' loops are timed until their rings are empty
  * and their tx buffers flushed. With two workers the second runs on lcore 1
- * while the main lcore runs the first; the time is the wall time of both.
- * Every packet must come out on port 1 (checked), so nothing is timed that
- * did not forward. Bounded: ROUNDS rounds a case.
+ * while the main lcore runs the first; both start once lcore 1 is awake,
+ * and the round lasts from the first start to the last end. Every packet
+ * must come out on port 1, on its worker's queue (checked), so nothing is
+ * timed that did not forward. Bounded: ROUNDS rounds a case.
  *
  * Then an overload case: a generator on lcore 1 offers pre-built frames
  * for 1000 sessions faster than one worker forwards them; the excess is
@@ -21,6 +22,7 @@
  * Output: a table, then one line per case:
  *   fwd action=<plain|decrypt|encrypt|rekey> ip=<4|6|46> sessions=<n>
  *       size=<bytes> workers=<n> mpps_per_core=<x.xx> cycles_per_pkt=<n>
+ *   (the table also gives the total, and the share of each worker's queue)
  *   fwd overload action=plain ip=4 sessions=1000 size=172 workers=1
  *       offered_mpps=<x.xx> forwarded_mpps=<x.xx> dropped_at_rx=<n>
  *       sessions_forwarding=<n>/<n>
@@ -149,20 +151,42 @@ frame(uint8_t *f, const struct bench_session *s, const uint8_t *msg, unsigned in
 }
 
 struct result {
-	double mpps, cycles;
+	double mpps_total, mpps, cycles;
+	unsigned int q0_pct; /* the round's share on worker 0's queue, % */
 };
 
-/* Worker k's share of a timed round: poll until its rx ring is empty,
- * then send what its tx buffers hold. */
+/* One worker's part of a timed round. */
+struct lane {
+	struct worker *w;
+	uint64_t c0, c1;
+};
+static struct lane LANE[WORKERS_MAX];
+static unsigned int N_LANES, ARRIVED; /* workers this round, at the start line */
+
+/* Worker k's share of a timed round: wait until every worker is running
+ * (lcore 1 wakes from rte_eal_remote_launch's pipe, a cost no running
+ * worker pays), poll until its rx ring is empty, then send what its tx
+ * buffers hold. Bounded: while the ring holds packets a poll takes one.
+ * @return -1 if the other worker never came. */
 static int
 drain(void *arg)
 {
-	struct worker *w = arg;
+	struct lane *l = arg;
+	uint64_t limit = rte_rdtsc() + rte_get_tsc_hz();
+	unsigned int polls = 0;
+	int late = 0;
 
-	while (rte_ring_count(RX[0][w->rxq]) > 0)
-		worker_poll(w);
-	tx_flush(w);
-	return 0;
+	__atomic_add_fetch(&ARRIVED, 1, __ATOMIC_ACQ_REL);
+	while (__atomic_load_n(&ARRIVED, __ATOMIC_ACQUIRE) < N_LANES && !late) {
+		rte_pause();
+		late = rte_rdtsc() > limit;
+	}
+	l->c0 = rte_rdtsc();
+	while (rte_ring_count(RX[0][l->w->rxq]) > 0 && polls++ < ROUND)
+		worker_poll(l->w);
+	tx_flush(l->w);
+	l->c1 = rte_rdtsc();
+	return late ? -1 : 0;
 }
 
 static struct result
@@ -176,8 +200,9 @@ run_case(enum action act, unsigned int ipmode, uint32_t n_sess, unsigned int n_w
 	struct srtp_dir *peer_tx = aligned_alloc(64, sizeof(struct srtp_dir) * n_sess);
 	const struct srtp_keys *ret[2];
 	struct srtp_keys *peer_key;
-	uint64_t best = UINT64_MAX, pkts = 0;
+	uint64_t best = UINT64_MAX, fed[WORKERS_MAX] = {0}, pkts[WORKERS_MAX] = {0};
 	const unsigned int per_round = ROUND;
+	unsigned int q0 = 0;
 	uint32_t next = 0;
 
 	if (bs == NULL || peer_tx == NULL)
@@ -236,6 +261,7 @@ run_case(enum action act, unsigned int ipmode, uint32_t n_sess, unsigned int n_w
 		unsigned int nq[WORKERS_MAX] = {0};
 		uint64_t c0, c1;
 		unsigned int out = 0;
+		int late;
 
 		/* Build the round: packet j for session (next + j) % n_sess, on
 		 * the queue of the worker that owns the session. */
@@ -256,37 +282,55 @@ run_case(enum action act, unsigned int ipmode, uint32_t n_sess, unsigned int n_w
 			q[si % n_workers][nq[si % n_workers]++] = m[j];
 		}
 		next = (next + per_round) % n_sess;
-		for (unsigned int k = 0; k < n_workers; k++)
+		for (unsigned int k = 0; k < n_workers; k++) {
 			if (rte_ring_enqueue_bulk(RX[0][k], (void **)q[k], nq[k], NULL) != nq[k])
 				die("rx ring full");
+			fed[k] += nq[k];
+		}
+		q0 = nq[0];
 
-		c0 = rte_rdtsc();
+		/* The round takes from the first worker's start to the last
+		 * one's end: a worker with fewer packets idles, as it would. */
+		N_LANES = n_workers;
+		ARRIVED = 0;
 		for (unsigned int k = 1; k < n_workers; k++)
-			rte_eal_remote_launch(drain, WK[k], k);
-		drain(WK[0]);
-		rte_eal_mp_wait_lcore();
-		c1 = rte_rdtsc();
+			if (rte_eal_remote_launch(drain, &LANE[k], k) != 0)
+				die("lcore busy");
+		late = drain(&LANE[0]);
+		c0 = LANE[0].c0;
+		c1 = LANE[0].c1;
+		for (unsigned int k = 1; k < n_workers; k++) {
+			late |= rte_eal_wait_lcore(k);
+			c0 = RTE_MIN(c0, LANE[k].c0);
+			c1 = RTE_MAX(c1, LANE[k].c1);
+		}
+		if (late != 0)
+			die("a worker lcore did not start within a second");
 
-		/* Everything must have come out on port 1. */
+		/* Everything must have come out on port 1, on the queue of the
+		 * worker it was given to. */
 		for (unsigned int k = 0; k < n_workers; k++)
 			while ((out = rte_ring_dequeue_burst(TX[1][k], (void **)m, ROUND, NULL)) >
 			       0) {
-				pkts += out;
+				pkts[k] += out;
 				rte_pktmbuf_free_bulk(m, out);
 			}
 		if (c1 - c0 < best)
 			best = c1 - c0;
 	}
-	if (pkts != (uint64_t)ROUNDS * per_round) {
-		fprintf(stderr, "fwd_bench: %s ip=%u sessions=%u: %lu of %lu forwarded\n",
-			action_name[act], ipmode, n_sess, (unsigned long)pkts,
-			(unsigned long)ROUNDS * per_round);
-		for (unsigned int k = 0; k < n_workers; k++)
-			for (unsigned int d = 0; d < DROP_MAX; d++)
-				if (WK[k]->stats.drop[d])
-					fprintf(stderr, "  worker %u %s %lu\n", k,
-						drop_reason_name((enum drop_reason)d),
-						(unsigned long)WK[k]->stats.drop[d]);
+	for (unsigned int k = 0; k < n_workers; k++) {
+		if (pkts[k] == fed[k])
+			continue;
+		fprintf(stderr,
+			"fwd_bench: %s ip=%u sessions=%u workers=%u: worker %u forwarded "
+			"%lu of %lu\n",
+			action_name[act], ipmode, n_sess, n_workers, k, (unsigned long)pkts[k],
+			(unsigned long)fed[k]);
+		for (unsigned int d = 0; d < DROP_MAX; d++)
+			if (WK[k]->stats.drop[d])
+				fprintf(stderr, "  worker %u %s %lu\n", k,
+					drop_reason_name((enum drop_reason)d),
+					(unsigned long)WK[k]->stats.drop[d]);
 		exit(1);
 	}
 	sessions_free(ss);
@@ -294,9 +338,10 @@ run_case(enum action act, unsigned int ipmode, uint32_t n_sess, unsigned int n_w
 	free(peer_tx);
 	keys_destroy(peer_key);
 	/* per core: the round's packets over the wall time, per worker */
-	return (struct result){per_round * (double)rte_get_tsc_hz() / (double)best / 1e6 /
+	return (struct result){per_round * (double)rte_get_tsc_hz() / (double)best / 1e6,
+			       per_round * (double)rte_get_tsc_hz() / (double)best / 1e6 /
 				       n_workers,
-			       (double)best * n_workers / per_round};
+			       (double)best * n_workers / per_round, 100 * q0 / per_round};
 }
 
 /* Ports 0 and 1, each of WORKERS_MAX queues made of rings. */
@@ -525,6 +570,7 @@ main(int argc, char **argv)
 		WK[k]->parse.verify_udp_csum = 1;
 		WK[k]->tsc_per_ms = rte_get_timer_hz() / 1000;
 		WK[k]->tx_drain_tsc = rte_get_timer_hz() / 1000000 * TX_DRAIN_US;
+		LANE[k].w = WK[k];
 	}
 	W = WK[0];
 
@@ -533,8 +579,8 @@ main(int argc, char **argv)
 	       "where SRTP, rounds of %d packets spread over every session, best of %d, "
 	       "ipsec-mb %s\n\n",
 	       ROUND, ROUNDS, W->crypto.arch);
-	printf("%-8s %3s %9s %5s %7s %10s %12s\n", "action", "ip", "sessions", "size", "workers",
-	       "Mpps/core", "cycles/pkt");
+	printf("%-8s %3s %9s %5s %7s %10s %10s %10s %9s\n", "action", "ip", "sessions", "size",
+	       "workers", "Mpps total", "Mpps/core", "cycles/pkt", "q0/q1 %");
 	for (unsigned int nw = 1; nw <= n_workers_max; nw++)
 		for (unsigned int a = 0; a < ACT_MAX; a++)
 			for (unsigned int i = 0; i < RTE_DIM(ipmodes); i++)
@@ -547,9 +593,11 @@ main(int argc, char **argv)
 							continue;
 						r = run_case((enum action)a, ipmodes[i], counts[c],
 							     nw);
-						printf("%-8s %3u %9u %5u %7u %10.2f %12.0f\n",
+						printf("%-8s %3u %9u %5u %7u %10.2f %10.2f %10.0f "
+						       "%5u/%-3u\n",
 						       action_name[a], ipmodes[i], counts[c], SIZE,
-						       nw, r.mpps, r.cycles);
+						       nw, r.mpps_total, r.mpps, r.cycles, r.q0_pct,
+						       100 - r.q0_pct);
 						fflush(stdout);
 						snprintf(lines[nl++], sizeof(lines[0]),
 							 "fwd action=%s ip=%u sessions=%u size=%u "
