@@ -1,18 +1,19 @@
 /* fwd_bench.c: forwarding throughput of the real worker path.
  *
  * A real EAL (--no-huge) with two ethdev ports made of rings, each with one
- * queue per worker. For each case (action x IP version x session count x
- * packet size x workers) sessions are created through the sessions API, a
- * round of packets (spread over every session; a session's packets always
- * go to the same worker's queue, as RSS on destination address and port
- * does) is built outside the timing - SRTP inputs are protected by the
- * engine with the sending peer's key - then enqueued on port 0's receive
- * rings, and only the workers' loops are timed until their rings are empty
- * and their tx buffers flushed. With two workers the second runs on lcore 1
- * while the main lcore runs the first; both start once lcore 1 is awake,
- * and the round lasts from the first start to the last end. Every packet
- * must come out on port 1, on its worker's queue (checked), so nothing is
- * timed that did not forward. Bounded: ROUNDS rounds a case.
+ * queue per worker. For each action x IP version x session count, sessions
+ * are created once through the sessions API, then run at each packet size
+ * and worker count (their streams carry on). Each round of packets (spread
+ * over every session; a session's packets always go to the same worker's
+ * queue, as RSS on destination address and port does) is built outside the
+ * timing - SRTP inputs are protected by the engine with the sending peer's
+ * key - then enqueued on port 0's receive rings, and only the workers'
+ * loops are timed until their rings are empty and their tx buffers flushed.
+ * With two workers the second runs on lcore 1 while the main lcore runs the
+ * first; both start once lcore 1 is awake, and the round lasts from the
+ * first start to the last end. Every packet must come out on port 1, on its
+ * worker's queue (checked), so nothing is timed that did not forward.
+ * Bounded: ROUNDS rounds a case.
  *
  * Then an overload case: a generator on lcore 1 offers pre-built frames
  * for 1000 sessions faster than one worker forwards them; the excess is
@@ -49,7 +50,6 @@
 #define WORKERS_MAX 2
 
 static int ROUNDS = 20;
-static unsigned int SIZE = 172; /* RTP packet: G.711 20 ms */
 static struct rte_mempool *POOL;
 static struct rte_ring *RX[2][WORKERS_MAX], *TX[2][WORKERS_MAX]; /* [port][queue] */
 static uint16_t PORT[2];
@@ -189,32 +189,46 @@ drain(void *arg)
 	return late ? -1 : 0;
 }
 
-static struct result
-run_case(enum action act, unsigned int ipmode, uint32_t n_sess, unsigned int n_workers)
-{
-	struct sessions *ss = table_new(n_sess);
-	struct bench_session *bs = calloc(n_sess, sizeof(*bs));
-	struct dir_keys k0, k1;
+/* One case's sessions and the peers sending to them, set up once and run
+ * at every size and worker count: building 100k sessions costs more than
+ * timing them. */
+struct bench_case {
+	enum action act;
+	unsigned int ipmode;
+	uint32_t n_sess;
+	uint32_t next; /* session of the next round's first packet */
+	struct sessions *ss;
+	struct bench_session *bs;
 	/* The leg-0 peers' senders (one per session: a direction holds only
 	 * a few SSRCs), for SRTP inputs. */
-	struct srtp_dir *peer_tx = aligned_alloc(64, sizeof(struct srtp_dir) * n_sess);
-	const struct srtp_keys *ret[2];
+	struct srtp_dir *peer_tx;
 	struct srtp_keys *peer_key;
-	uint64_t best = UINT64_MAX, fed[WORKERS_MAX] = {0}, pkts[WORKERS_MAX] = {0};
-	const unsigned int per_round = ROUND;
-	unsigned int q0 = 0;
-	uint32_t next = 0;
+};
 
-	if (bs == NULL || peer_tx == NULL)
+static void
+case_setup(struct bench_case *c, enum action act, unsigned int ipmode, uint32_t n_sess)
+{
+	struct dir_keys k0, k1;
+	const struct srtp_keys *ret[2];
+
+	memset(c, 0, sizeof(*c));
+	c->act = act;
+	c->ipmode = ipmode;
+	c->n_sess = n_sess;
+	c->ss = table_new(n_sess);
+	c->bs = calloc(n_sess, sizeof(*c->bs));
+	c->peer_tx = aligned_alloc(64, sizeof(struct srtp_dir) * n_sess);
+	if (c->bs == NULL || c->peer_tx == NULL)
 		die("out of memory");
 	keys_of(&k0, 1);
 	keys_of(&k1, 2);
-	peer_key = engine_keys(W, SUITE_AES_CM_128_HMAC_SHA1_80, k0.key, k0.salt, NULL, 0);
+	c->peer_key = engine_keys(W, SUITE_AES_CM_128_HMAC_SHA1_80, k0.key, k0.salt, NULL, 0);
 	for (uint32_t i = 0; i < n_sess; i++) {
-		srtp_dir_init(&peer_tx[i]);
-		srtp_dir_set_keys(&peer_tx[i], peer_key, false, ret);
+		srtp_dir_init(&c->peer_tx[i]);
+		srtp_dir_set_keys(&c->peer_tx[i], c->peer_key, false, ret);
 	}
 	for (uint32_t i = 0; i < n_sess; i++) {
+		struct bench_session *b = &c->bs[i];
 		struct session_params p;
 		char err[256];
 		unsigned int ip0 = ipmode == 6, ip1 = ipmode != 4;
@@ -245,16 +259,35 @@ run_case(enum action act, unsigned int ipmode, uint32_t n_sess, unsigned int n_w
 			p.leg[1].in = k1;
 			p.leg[1].out = k1;
 		}
-		if (sessions_create(ss, &p, &bs[i].slot, err, sizeof(err)) != 0)
+		if (sessions_create(c->ss, &p, &b->slot, err, sizeof(err)) != 0)
 			die(err);
-		bs[i].port0 = sessions_get(ss, bs[i].slot)->leg[0].local_port;
-		bs[i].ip6 = (uint8_t)ip0;
-		bs[i].addr_k = (uint8_t)(i % ADDRS_PER_SIDE);
-		bs[i].ssrc = 0x10000000u + i;
-		bs[i].seq = 1;
+		b->port0 = sessions_get(c->ss, b->slot)->leg[0].local_port;
+		b->ip6 = (uint8_t)ip0;
+		b->addr_k = (uint8_t)(i % ADDRS_PER_SIDE);
+		b->ssrc = 0x10000000u + i;
+		b->seq = 1;
 	}
-	for (unsigned int k = 0; k < n_workers; k++)
-		WK[k]->table = sessions_table(ss);
+	for (unsigned int k = 0; k < WORKERS_MAX; k++)
+		WK[k]->table = sessions_table(c->ss);
+}
+
+static void
+case_free(struct bench_case *c)
+{
+	sessions_free(c->ss);
+	free(c->bs);
+	free(c->peer_tx);
+	keys_destroy(c->peer_key);
+}
+
+/* ROUNDS timed rounds of @p size-byte RTP packets on @p n_workers workers;
+ * the sessions' streams go on where the last run left them. */
+static struct result
+case_run(struct bench_case *c, unsigned int size, unsigned int n_workers)
+{
+	uint64_t best = UINT64_MAX, fed[WORKERS_MAX] = {0}, pkts[WORKERS_MAX] = {0};
+	const unsigned int per_round = ROUND;
+	unsigned int q0 = 0;
 
 	for (int r = 0; r < ROUNDS; r++) {
 		static struct rte_mbuf *m[ROUND], *q[WORKERS_MAX][ROUND];
@@ -268,20 +301,20 @@ run_case(enum action act, unsigned int ipmode, uint32_t n_sess, unsigned int n_w
 		if (rte_pktmbuf_alloc_bulk(POOL, m, per_round) != 0)
 			die("mbuf pool empty");
 		for (unsigned int j = 0; j < per_round; j++) {
-			uint32_t si = (next + j) % n_sess;
-			struct bench_session *s = &bs[si];
+			uint32_t si = (c->next + j) % c->n_sess;
+			struct bench_session *s = &c->bs[si];
 			uint8_t rtp[SIZE_MAX_ + 64], f[SIZE_MAX_ + 200];
-			unsigned int n = build_rtp(rtp, s->ssrc, s->seq++, 0, SIZE - 12, 0, -1, 0);
+			unsigned int n = build_rtp(rtp, s->ssrc, s->seq++, 0, size - 12, 0, -1, 0);
 
-			if (act == ACT_DECRYPT || act == ACT_REKEY) {
-				if (engine_one(W, &peer_tx[si], 1, 0, rtp, &n) != 0)
+			if (c->act == ACT_DECRYPT || c->act == ACT_REKEY) {
+				if (engine_one(W, &c->peer_tx[si], 1, 0, rtp, &n) != 0)
 					die("could not protect an input packet");
 			}
 			n = frame(f, s, rtp, n);
 			memcpy(rte_pktmbuf_append(m[j], (uint16_t)n), f, n);
 			q[si % n_workers][nq[si % n_workers]++] = m[j];
 		}
-		next = (next + per_round) % n_sess;
+		c->next = (c->next + per_round) % c->n_sess;
 		for (unsigned int k = 0; k < n_workers; k++) {
 			if (rte_ring_enqueue_bulk(RX[0][k], (void **)q[k], nq[k], NULL) != nq[k])
 				die("rx ring full");
@@ -322,10 +355,10 @@ run_case(enum action act, unsigned int ipmode, uint32_t n_sess, unsigned int n_w
 		if (pkts[k] == fed[k])
 			continue;
 		fprintf(stderr,
-			"fwd_bench: %s ip=%u sessions=%u workers=%u: worker %u forwarded "
+			"fwd_bench: %s ip=%u sessions=%u size=%u workers=%u: worker %u forwarded "
 			"%lu of %lu\n",
-			action_name[act], ipmode, n_sess, n_workers, k, (unsigned long)pkts[k],
-			(unsigned long)fed[k]);
+			action_name[c->act], c->ipmode, c->n_sess, size, n_workers, k,
+			(unsigned long)pkts[k], (unsigned long)fed[k]);
 		for (unsigned int d = 0; d < DROP_MAX; d++)
 			if (WK[k]->stats.drop[d])
 				fprintf(stderr, "  worker %u %s %lu\n", k,
@@ -333,15 +366,28 @@ run_case(enum action act, unsigned int ipmode, uint32_t n_sess, unsigned int n_w
 					(unsigned long)WK[k]->stats.drop[d]);
 		exit(1);
 	}
-	sessions_free(ss);
-	free(bs);
-	free(peer_tx);
-	keys_destroy(peer_key);
 	/* per core: the round's packets over the wall time, per worker */
 	return (struct result){per_round * (double)rte_get_tsc_hz() / (double)best / 1e6,
 			       per_round * (double)rte_get_tsc_hz() / (double)best / 1e6 /
 				       n_workers,
 			       (double)best * n_workers / per_round, 100 * q0 / per_round};
+}
+
+/* Run a case, print its table row and its key=value line into @p line. */
+static void
+case_report(struct bench_case *c, unsigned int size, unsigned int n_workers, char *line,
+	    size_t line_len)
+{
+	struct result r = case_run(c, size, n_workers);
+
+	printf("%-8s %3u %9u %5u %7u %10.2f %10.2f %10.0f %5u/%-3u\n", action_name[c->act],
+	       c->ipmode, c->n_sess, size, n_workers, r.mpps_total, r.mpps, r.cycles, r.q0_pct,
+	       100 - r.q0_pct);
+	fflush(stdout);
+	snprintf(line, line_len,
+		 "fwd action=%s ip=%u sessions=%u size=%u workers=%u mpps_per_core=%.2f "
+		 "cycles_per_pkt=%.0f",
+		 action_name[c->act], c->ipmode, c->n_sess, size, n_workers, r.mpps, r.cycles);
 }
 
 /* Ports 0 and 1, each of WORKERS_MAX queues made of rings. */
@@ -541,7 +587,7 @@ main(int argc, char **argv)
 {
 	static const uint32_t counts[] = {1, 1000, 100000};
 	static const unsigned int ipmodes[] = {4, 6, 46};
-	static const unsigned int rekey_sizes[] = {100, 172, 1200};
+	static const unsigned int sizes[] = {100, 172, 1200}; /* all for rekey, 172 for the rest */
 	static char lines[ACT_MAX * 3 * 3 * 3 * WORKERS_MAX + 1][240];
 	unsigned int nl = 0, n_workers_max;
 
@@ -581,32 +627,19 @@ main(int argc, char **argv)
 	       ROUND, ROUNDS, W->crypto.arch);
 	printf("%-8s %3s %9s %5s %7s %10s %10s %10s %9s\n", "action", "ip", "sessions", "size",
 	       "workers", "Mpps total", "Mpps/core", "cycles/pkt", "q0/q1 %");
-	for (unsigned int nw = 1; nw <= n_workers_max; nw++)
-		for (unsigned int a = 0; a < ACT_MAX; a++)
-			for (unsigned int i = 0; i < RTE_DIM(ipmodes); i++)
-				for (unsigned int c = 0; c < RTE_DIM(counts); c++)
-					for (unsigned int z = 0; z < RTE_DIM(rekey_sizes); z++) {
-						struct result r;
+	for (unsigned int a = 0; a < ACT_MAX; a++)
+		for (unsigned int i = 0; i < RTE_DIM(ipmodes); i++)
+			for (unsigned int c = 0; c < RTE_DIM(counts); c++) {
+				struct bench_case bc;
 
-						SIZE = rekey_sizes[z];
-						if (a != ACT_REKEY && SIZE != 172)
-							continue;
-						r = run_case((enum action)a, ipmodes[i], counts[c],
-							     nw);
-						printf("%-8s %3u %9u %5u %7u %10.2f %10.2f %10.0f "
-						       "%5u/%-3u\n",
-						       action_name[a], ipmodes[i], counts[c], SIZE,
-						       nw, r.mpps_total, r.mpps, r.cycles, r.q0_pct,
-						       100 - r.q0_pct);
-						fflush(stdout);
-						snprintf(lines[nl++], sizeof(lines[0]),
-							 "fwd action=%s ip=%u sessions=%u size=%u "
-							 "workers=%u mpps_per_core=%.2f "
-							 "cycles_per_pkt=%.0f",
-							 action_name[a], ipmodes[i], counts[c],
-							 SIZE, nw, r.mpps, r.cycles);
-					}
-	SIZE = 172;
+				case_setup(&bc, (enum action)a, ipmodes[i], counts[c]);
+				for (unsigned int z = 0; z < RTE_DIM(sizes); z++)
+					for (unsigned int nw = 1; nw <= n_workers_max; nw++)
+						if (a == ACT_REKEY || sizes[z] == 172)
+							case_report(&bc, sizes[z], nw, lines[nl++],
+								    sizeof(lines[0]));
+				case_free(&bc);
+			}
 	if (n_workers_max > 1)
 		overload(ROUNDS > 2 ? 2000 : 300, lines[nl++], sizeof(lines[0]));
 	printf("\n");
