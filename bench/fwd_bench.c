@@ -37,6 +37,7 @@
 #include <rte_launch.h>
 #include <rte_lcore.h>
 #include <rte_memcpy.h>
+#include <rte_thash.h>
 
 #include "control/sessions.h"
 #include "dataplane/worker.h"
@@ -95,7 +96,31 @@ struct bench_session {
 	uint8_t addr_k; /* which leg-0 local address */
 	uint32_t ssrc;
 	uint16_t seq;
+	uint32_t rss; /* RSS hash of its leg-0 destination: rss_of() */
 };
+
+/* The RSS hash a NIC computes for the daemon's RSS_DST_ONLY (destination
+ * address and UDP port): Toeplitz with the usual 40-byte default key (the
+ * one testpmd and many PMDs use). With a round-robin redirection table the
+ * packet goes to queue hash % queues. */
+static uint32_t
+rss_of(const struct bench_session *s)
+{
+	static const uint8_t key[40] = {0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2, 0x41, 0x67,
+					0x25, 0x3d, 0x43, 0xa3, 0x8f, 0xb0, 0xd0, 0xca, 0x2b, 0xcb,
+					0xae, 0x7b, 0x30, 0xb4, 0x77, 0xcb, 0x2d, 0xa3, 0x80, 0x30,
+					0xf2, 0x0c, 0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa};
+	uint32_t tuple[5];
+	unsigned int n = 0;
+	uint8_t a[16];
+
+	addr_of(0, s->ip6, s->addr_k, a);
+	for (unsigned int i = 0; i < (s->ip6 ? 16u : 4u); i += 4)
+		tuple[n++] = (uint32_t)a[i] << 24 | (uint32_t)a[i + 1] << 16 |
+			     (uint32_t)a[i + 2] << 8 | a[i + 3];
+	tuple[n++] = (uint32_t)s->port0 << 16; /* the port, then the hash input ends */
+	return rte_softrss(tuple, n, key);
+}
 
 static struct sessions *
 table_new(uint32_t max_sessions)
@@ -266,6 +291,7 @@ case_setup(struct bench_case *c, enum action act, unsigned int ipmode, uint32_t 
 		b->addr_k = (uint8_t)(i % ADDRS_PER_SIDE);
 		b->ssrc = 0x10000000u + i;
 		b->seq = 1;
+		b->rss = rss_of(b);
 	}
 	for (unsigned int k = 0; k < WORKERS_MAX; k++)
 		WK[k]->table = sessions_table(c->ss);
@@ -312,7 +338,7 @@ case_run(struct bench_case *c, unsigned int size, unsigned int n_workers)
 			}
 			n = frame(f, s, rtp, n);
 			memcpy(rte_pktmbuf_append(m[j], (uint16_t)n), f, n);
-			q[si % n_workers][nq[si % n_workers]++] = m[j];
+			q[s->rss % n_workers][nq[s->rss % n_workers]++] = m[j];
 		}
 		c->next = (c->next + per_round) % c->n_sess;
 		for (unsigned int k = 0; k < n_workers; k++) {
