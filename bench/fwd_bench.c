@@ -17,16 +17,17 @@
  *
  * Then an overload case: a generator on lcore 1 offers pre-built frames
  * for 1000 sessions faster than one worker forwards them; the excess is
- * refused at rx (ring full, what a NIC counts as imissed) and every session
- * must keep forwarding.
+ * refused at rx (ring full, what a NIC counts as imissed), everything the
+ * ring took must come out on port 1, and every session must have frames
+ * among them (told apart by RTP SSRC).
  *
  * Output: a table, then one line per case:
  *   fwd action=<plain|decrypt|encrypt|rekey> ip=<4|6|46> sessions=<n>
  *       size=<bytes> workers=<n> mpps_per_core=<x.xx> cycles_per_pkt=<n>
  *   (the table also gives the total, and the share of each worker's queue)
  *   fwd overload action=plain ip=4 sessions=1000 size=172 workers=1
- *       offered_mpps=<x.xx> forwarded_mpps=<x.xx> dropped_at_rx=<n>
- *       sessions_forwarding=<n>/<n>
+ *       offered_mpps=<x.xx> forwarded_mpps=<x.xx> sessions_forwarding=<n>/<n>
+ *       dropped_at_rx=<n>
  *
  * Usage: fwd_bench [--quick]
  */
@@ -173,6 +174,17 @@ frame(uint8_t *f, const struct bench_session *s, const uint8_t *msg, unsigned in
 	peer[s->ip6 ? 13 : 2] = 9; /* the peer: same prefix, another host */
 	return udp_frame(f, PMAC[0].addr_bytes, peer_mac, s->ip6, peer, local, 30000, s->port0, msg,
 			 len);
+}
+
+/* Why worker @p k dropped what it dropped, on stderr. */
+static void
+print_drops(unsigned int k)
+{
+	for (unsigned int d = 0; d < DROP_MAX; d++)
+		if (WK[k]->stats.drop[d])
+			fprintf(stderr, "  worker %u %s %lu\n", k,
+				drop_reason_name((enum drop_reason)d),
+				(unsigned long)WK[k]->stats.drop[d]);
 }
 
 struct result {
@@ -385,11 +397,7 @@ case_run(struct bench_case *c, unsigned int size, unsigned int n_workers)
 			"%lu of %lu\n",
 			action_name[c->act], c->ipmode, c->n_sess, size, n_workers, k,
 			(unsigned long)pkts[k], (unsigned long)fed[k]);
-		for (unsigned int d = 0; d < DROP_MAX; d++)
-			if (WK[k]->stats.drop[d])
-				fprintf(stderr, "  worker %u %s %lu\n", k,
-					drop_reason_name((enum drop_reason)d),
-					(unsigned long)WK[k]->stats.drop[d]);
+		print_drops(k);
 		exit(1);
 	}
 	/* per core: the round's packets over the wall time, per worker */
@@ -455,24 +463,31 @@ ports_open(void)
 
 /* ---- overload ---- */
 
-static volatile int GEN_STOP;
-static uint64_t GEN_OFFERED, GEN_REFUSED;
-static struct rte_mbuf *GEN_FRAMES[1000];
+#define OVL_SESSIONS 1000
+#define OVL_SSRC 0x20000000u /* + session: how the sink tells them apart */
+
+static bool GEN_STOP; /* main: w, lcore 1: r */
+static uint64_t GEN_OFFERED, GEN_REFUSED; /* lcore 1: w; main reads after it stopped */
+static struct rte_mbuf *GEN_FRAMES[OVL_SESSIONS];
 
 /* lcore 1: offer copies of the pre-built frames, round robin over the
- * sessions, as fast as it can; what the rx ring refuses is counted. */
+ * sessions, as fast as it can; what the rx ring refuses is counted.
+ * Bounded by *arg, a TSC deadline, should the stop never come. */
 static int
 generate(void *arg)
 {
-	(void)arg;
-	for (unsigned int i = 0; !GEN_STOP; i = (i + 32) % 1000) {
+	const uint64_t deadline = *(const uint64_t *)arg;
+
+	for (unsigned int i = 0;
+	     !__atomic_load_n(&GEN_STOP, __ATOMIC_RELAXED) && rte_rdtsc() < deadline;
+	     i = (i + 32) % OVL_SESSIONS) {
 		struct rte_mbuf *m[32];
 		unsigned int k;
 
 		if (rte_pktmbuf_alloc_bulk(POOL, m, 32) != 0)
 			continue; /* the pool is full of queued packets: also overload */
 		for (k = 0; k < 32; k++) {
-			const struct rte_mbuf *t = GEN_FRAMES[(i + k) % 1000];
+			const struct rte_mbuf *t = GEN_FRAMES[(i + k) % OVL_SESSIONS];
 
 			rte_memcpy(rte_pktmbuf_append(m[k], t->data_len),
 				   rte_pktmbuf_mtod(t, const void *), t->data_len);
@@ -486,13 +501,45 @@ generate(void *arg)
 	return 0;
 }
 
+/* The far end of port 1's queue 0: take what it holds, count each frame
+ * against the session its RTP SSRC names (anything else in *stray), free
+ * them. Bounded: only the caller's worker fills the ring. @return frames. */
+static uint64_t
+sink(uint32_t *got, uint64_t *stray)
+{
+	struct rte_mbuf *m[64];
+	uint64_t total = 0;
+	unsigned int n;
+
+	while ((n = rte_ring_dequeue_burst(TX[1][0], (void **)m, 64, NULL)) > 0) {
+		for (unsigned int i = 0; i < n; i++) {
+			/* untagged Ethernet, IPv4 without options, UDP, RTP */
+			const uint8_t *f = rte_pktmbuf_mtod(m[i], const uint8_t *);
+			uint32_t ssrc;
+
+			memcpy(&ssrc, f + 14 + 20 + 8 + 8, 4);
+			ssrc = rte_be_to_cpu_32(ssrc) - OVL_SSRC;
+			if (m[i]->data_len >= 14 + 20 + 8 + 12 && f[12] == 0x08 && f[13] == 0 &&
+			    f[14] == 0x45 && ssrc < OVL_SESSIONS)
+				got[ssrc]++;
+			else
+				(*stray)++;
+		}
+		total += n;
+		rte_pktmbuf_free_bulk(m, n);
+	}
+	return total;
+}
+
 static void
 overload(unsigned int ms, char *line, size_t line_len)
 {
-	const uint32_t n_sess = 1000;
+	const uint32_t n_sess = OVL_SESSIONS;
 	struct sessions *ss = table_new(n_sess);
+	static uint32_t got[OVL_SESSIONS];
 	unsigned int forwarding = 0;
-	uint64_t fwd = 0, t0, t1, end;
+	uint64_t fwd = 0, after = 0, stray = 0, t0, t1, end, deadline;
+	double sec;
 
 	for (uint32_t i = 0; i < n_sess; i++) {
 		struct session_params p;
@@ -519,7 +566,7 @@ overload(unsigned int ms, char *line, size_t line_len)
 		bs.port0 = sessions_get(ss, bs.slot)->leg[0].local_port;
 		bs.ip6 = 0;
 		bs.addr_k = (uint8_t)(i % ADDRS_PER_SIDE);
-		n = build_rtp(rtp, 0x20000000u + i, 1, 0, 160, 0, -1, 0);
+		n = build_rtp(rtp, OVL_SSRC + i, 1, 0, 160, 0, -1, 0);
 		n = frame(f, &bs, rtp, n);
 		GEN_FRAMES[i] = rte_pktmbuf_alloc(POOL);
 		if (GEN_FRAMES[i] == NULL)
@@ -527,59 +574,54 @@ overload(unsigned int ms, char *line, size_t line_len)
 		memcpy(rte_pktmbuf_append(GEN_FRAMES[i], (uint16_t)n), f, n);
 	}
 	WK[0]->table = sessions_table(ss);
-	GEN_STOP = 0;
+	__atomic_store_n(&GEN_STOP, false, __ATOMIC_RELAXED);
 	GEN_OFFERED = GEN_REFUSED = 0;
-	rte_eal_remote_launch(generate, NULL, 1);
 	t0 = rte_rdtsc();
 	end = t0 + rte_get_tsc_hz() / 1000 * ms;
+	deadline = end + rte_get_tsc_hz();
+	if (rte_eal_remote_launch(generate, &deadline, 1) != 0)
+		die("lcore busy");
 	while (rte_rdtsc() < end) {
-		struct rte_mbuf *m[64];
-		unsigned int out;
-
 		worker_poll(WK[0]);
-		while ((out = rte_ring_dequeue_burst(TX[1][0], (void **)m, 64, NULL)) > 0) {
-			fwd += out; /* the sink: part of the worker's cost here */
-			rte_pktmbuf_free_bulk(m, out);
-		}
+		fwd += sink(got, &stray); /* the sink: part of the worker's cost here */
 	}
 	t1 = rte_rdtsc();
-	GEN_STOP = 1;
-	rte_eal_mp_wait_lcore();
-	while (rte_ring_count(RX[0][0]) > 0) /* what was queued still forwards */
+	__atomic_store_n(&GEN_STOP, true, __ATOMIC_RELAXED);
+	rte_eal_wait_lcore(1);
+	/* What the ring took still forwards. Bounded: a poll takes one while
+	 * any is queued. */
+	for (unsigned int polls = 0; rte_ring_count(RX[0][0]) > 0 && polls < RING_SIZE; polls++)
 		worker_poll(WK[0]);
 	tx_flush(WK[0]);
-	{
-		struct rte_mbuf *m[64];
-		unsigned int out;
-
-		while ((out = rte_ring_dequeue_burst(TX[1][0], (void **)m, 64, NULL)) > 0)
-			rte_pktmbuf_free_bulk(m, out);
-	}
-	for (uint32_t i = 1; i <= n_sess; i++) {
-		const struct session *x = sessions_get(ss, i);
-
-		forwarding += x != NULL && x->leg[0].rx[0].packets > 0;
-	}
-	for (uint32_t i = 0; i < n_sess; i++)
+	after = sink(got, &stray);
+	for (uint32_t i = 0; i < n_sess; i++) {
+		forwarding += got[i] > 0;
 		rte_pktmbuf_free(GEN_FRAMES[i]);
-	{
-		double sec = (double)(t1 - t0) / (double)rte_get_tsc_hz();
-
-		printf("overload: offered %.2f Mpps, forwarded %.2f Mpps, %lu refused at rx, "
-		       "%u of %u sessions forwarding\n",
-		       (double)GEN_OFFERED / sec / 1e6, (double)fwd / sec / 1e6,
-		       (unsigned long)GEN_REFUSED, forwarding, n_sess);
-		snprintf(line, line_len,
-			 "fwd overload action=plain ip=4 sessions=%u size=172 workers=1 "
-			 "offered_mpps=%.2f forwarded_mpps=%.2f dropped_at_rx=%lu "
-			 "sessions_forwarding=%u/%u",
-			 n_sess, (double)GEN_OFFERED / sec / 1e6, (double)fwd / sec / 1e6,
-			 (unsigned long)GEN_REFUSED, forwarding, n_sess);
 	}
 	sessions_free(ss);
-	if (forwarding != n_sess || GEN_REFUSED == 0) {
-		fprintf(stderr, "fwd_bench: overload: %u of %u sessions forwarded, %lu refused\n",
-			forwarding, n_sess, (unsigned long)GEN_REFUSED);
+
+	sec = (double)(t1 - t0) / (double)rte_get_tsc_hz();
+	printf("overload: offered %.2f Mpps, forwarded %.2f Mpps, %lu refused at rx, "
+	       "%u of %u sessions forwarding\n",
+	       (double)GEN_OFFERED / sec / 1e6, (double)fwd / sec / 1e6, (unsigned long)GEN_REFUSED,
+	       forwarding, n_sess);
+	snprintf(line, line_len,
+		 "fwd overload action=plain ip=4 sessions=%u size=172 workers=1 "
+		 "offered_mpps=%.2f forwarded_mpps=%.2f sessions_forwarding=%u/%u "
+		 "dropped_at_rx=%lu",
+		 n_sess, (double)GEN_OFFERED / sec / 1e6, (double)fwd / sec / 1e6, forwarding,
+		 n_sess, (unsigned long)GEN_REFUSED);
+	/* The excess must be lost at rx and only there: whatever the ring
+	 * took came out, and every session had some of it. */
+	if (forwarding != n_sess || GEN_REFUSED == 0 || stray != 0 ||
+	    fwd + after != GEN_OFFERED - GEN_REFUSED) {
+		fprintf(stderr,
+			"fwd_bench: overload: %u of %u sessions forwarded, %lu refused at rx, "
+			"%lu of the %lu taken came out, %lu strays\n",
+			forwarding, n_sess, (unsigned long)GEN_REFUSED,
+			(unsigned long)(fwd + after), (unsigned long)(GEN_OFFERED - GEN_REFUSED),
+			(unsigned long)stray);
+		print_drops(0);
 		exit(1);
 	}
 }
