@@ -227,8 +227,7 @@ drain(void *arg)
 }
 
 /* One case's sessions and the peers sending to them, set up once and run
- * at every size and worker count: building 100k sessions costs more than
- * timing them. */
+ * at every size: building 100k sessions costs more than timing them. */
 struct bench_case {
 	enum action act;
 	unsigned int ipmode;
