@@ -160,10 +160,253 @@ one_slot(const struct proto_hdr *h, const uint8_t *attrs, size_t alen, uint8_t *
 	return proto_rd32(a.val);
 }
 
-long
-ctl_dispatch(struct ctl_conn *c, struct sessions *ss, const uint8_t *msg, size_t len, uint8_t *out,
-	     size_t cap, int *close_after)
+void
+ctl_put_counter(struct proto_writer *w, const char *name, uint64_t value)
 {
+	proto_nest_begin(w, PROTO_A_COUNTER);
+	proto_put_str(w, PROTO_A_COUNTER_NAME, name);
+	proto_put_u64(w, PROTO_A_COUNTER_VALUE, value);
+	proto_nest_end(w);
+}
+
+/* Counters have one writer (a worker); control reads them as they are. */
+static inline uint64_t
+rd(const uint64_t *p)
+{
+	return __atomic_load_n(p, __ATOMIC_RELAXED);
+}
+
+static void
+put_srtp_counters(struct proto_writer *w, unsigned int l, const char *what,
+		  const struct srtp_counters *k)
+{
+	char name[48];
+
+#define C(field)                                                                                   \
+	do {                                                                                       \
+		snprintf(name, sizeof(name), "leg%u.%s." #field, l, what);                         \
+		ctl_put_counter(w, name, rd(&k->field));                                           \
+	} while (0)
+	C(packets);
+	C(bytes);
+	C(auth_fail);
+	C(replay);
+	C(dropped);
+#undef C
+}
+
+void
+ctl_put_session_counters(struct proto_writer *w, const struct session *s)
+{
+	static const char *const port_name[2] = {"rtp", "rtcp"};
+	char name[48];
+
+	for (unsigned int l = 0; l < 2; l++) {
+		const struct leg *g = &s->leg[l];
+
+		for (unsigned int p = 0; p < 2; p++) {
+			snprintf(name, sizeof(name), "leg%u.%s.packets", l, port_name[p]);
+			ctl_put_counter(w, name, rd(&g->rx[p].packets));
+			snprintf(name, sizeof(name), "leg%u.%s.bytes", l, port_name[p]);
+			ctl_put_counter(w, name, rd(&g->rx[p].bytes));
+			snprintf(name, sizeof(name), "leg%u.%s.dropped", l, port_name[p]);
+			ctl_put_counter(w, name, rd(&g->rx[p].dropped));
+		}
+		if (!(g->flags & LEG_SRTP))
+			continue;
+		put_srtp_counters(w, l, "srtp_in", &g->in.rtp.cnt);
+		put_srtp_counters(w, l, "srtcp_in", &g->in.rtcp.cnt);
+		put_srtp_counters(w, l, "srtp_out", &g->out.rtp.cnt);
+		put_srtp_counters(w, l, "srtcp_out", &g->out.rtcp.cnt);
+	}
+}
+
+/* The remote media goes to now: latched under the current configuration,
+ * else configured (session.h). */
+static void
+current_remote(const struct leg *g, struct endpoint *e)
+{
+	struct egress cfg;
+	struct latch lt;
+	uint32_t q;
+
+	do {
+		q = __atomic_load_n(&g->cfg_seq, __ATOMIC_ACQUIRE);
+		cfg = g->cfg;
+	} while ((q & 1) || __atomic_load_n(&g->cfg_seq, __ATOMIC_ACQUIRE) != q);
+	*e = cfg.remote;
+	if (!(g->flags & LEG_LATCH))
+		return;
+	do {
+		q = __atomic_load_n(&g->latch_seq, __ATOMIC_ACQUIRE);
+		lt = g->latch;
+	} while ((q & 1) || __atomic_load_n(&g->latch_seq, __ATOMIC_ACQUIRE) != q);
+	if (lt.epoch == cfg.epoch && lt.remote.port != 0)
+		*e = lt.remote;
+}
+
+static uint8_t
+suite_id(const struct srtp_keys *k)
+{
+	if (k == NULL)
+		return 0;
+	for (unsigned int id = 1; id < 16; id++)
+		if (proto_suite(id) == (int)k->suite)
+			return (uint8_t)id;
+	return 0;
+}
+
+static uint32_t
+leg_flags(uint8_t f)
+{
+	return (f & LEG_RTCP_MUX ? PROTO_LEG_RTCP_MUX : 0) | (f & LEG_LATCH ? PROTO_LEG_LATCH : 0) |
+	       (f & LEG_SRTP ? PROTO_LEG_SRTP : 0) |
+	       (f & LEG_PASSTHROUGH ? PROTO_LEG_PASSTHROUGH : 0);
+}
+
+static long
+get(const struct ctl_env *env, const struct proto_hdr *h, uint32_t slot, uint8_t *out, size_t cap)
+{
+	const struct session *s = sessions_get(env->ss, slot);
+	struct proto_writer w;
+	char err[64];
+
+	if (s == NULL) {
+		snprintf(err, sizeof(err), "no session in slot %u", slot);
+		return error_reply(out, cap, h->type, h->request_id, PROTO_ST_NO_SESSION, 0, err);
+	}
+	proto_begin(&w, out, cap, h->type, PROTO_F_RESPONSE, h->request_id, PROTO_ST_OK);
+	proto_put_u32(&w, PROTO_A_SLOT, slot);
+	proto_put_u64(&w, PROTO_A_SESSION_ID, s->id);
+	proto_put_u32(&w, PROTO_A_TIMEOUT_MS, sessions_timeout_ms(env->ss, slot));
+	for (unsigned int l = 0; l < 2; l++) {
+		const struct leg *g = &s->leg[l];
+		struct endpoint e;
+		uint8_t suite;
+
+		current_remote(g, &e);
+		proto_nest_begin(&w, PROTO_A_LEG);
+		proto_put_u8(&w, PROTO_A_LEG_INDEX, (uint8_t)l);
+		proto_put_u8(&w, PROTO_A_LOCAL_ADDR, g->local_addr);
+		proto_put_u16(&w, PROTO_A_LOCAL_PORT, g->local_port);
+		proto_put(&w, PROTO_A_REMOTE_ADDR, e.addr, e.ip6 ? 16 : 4);
+		proto_put_u16(&w, PROTO_A_REMOTE_PORT, e.port);
+		proto_put_u32(&w, PROTO_A_LEG_FLAGS, leg_flags(g->flags));
+		proto_put_u8(&w, PROTO_A_DSCP, g->dscp);
+		/* the suites only: a key never leaves srtpfwd */
+		if ((suite = suite_id(__atomic_load_n(&g->in.keys, __ATOMIC_ACQUIRE))) != 0) {
+			proto_nest_begin(&w, PROTO_A_KEY_IN);
+			proto_put_u8(&w, PROTO_A_SUITE, suite);
+			proto_nest_end(&w);
+		}
+		if ((suite = suite_id(__atomic_load_n(&g->out.keys, __ATOMIC_ACQUIRE))) != 0) {
+			proto_nest_begin(&w, PROTO_A_KEY_OUT);
+			proto_put_u8(&w, PROTO_A_SUITE, suite);
+			proto_nest_end(&w);
+		}
+		proto_nest_end(&w);
+	}
+	ctl_put_session_counters(&w, s);
+	return proto_finish(&w);
+}
+
+/* LIST: CURSOR (default 1) and LIMIT (default and most 1024), both
+ * optional. The response has a SLOT per live session from the cursor on
+ * and the next CURSOR, 0 once the table has been walked. */
+static long
+list(const struct ctl_env *env, const struct proto_hdr *h, const uint8_t *attrs, size_t alen,
+     uint8_t *out, size_t cap)
+{
+	uint32_t cursor = 1, limit = 1024, cap_slots = sessions_capacity(env->ss), n = 0, slot;
+	struct proto_iter it;
+	struct proto_attr_view a;
+	struct proto_writer w;
+	int r, seen_cursor = 0, seen_limit = 0;
+
+	proto_iter_init(&it, attrs, alen);
+	while ((r = proto_next(&it, &a)) == 1) {
+		if (a.type == PROTO_A_CURSOR && a.len == 4 && !seen_cursor++) {
+			cursor = proto_rd32(a.val);
+		} else if (a.type == PROTO_A_LIMIT && a.len == 4 && !seen_limit++ &&
+			   proto_rd32(a.val) >= 1 && proto_rd32(a.val) <= 1024) {
+			limit = proto_rd32(a.val);
+		} else {
+			return error_reply(out, cap, h->type, h->request_id, PROTO_ST_BAD_ATTRIBUTE,
+					   a.type,
+					   "LIST takes CURSOR (u32) and LIMIT (u32, 1..1024), each "
+					   "at most once");
+		}
+	}
+	if (r < 0)
+		return error_reply(out, cap, h->type, h->request_id, PROTO_ST_BAD_MESSAGE, 0,
+				   "LIST: attribute layout broken");
+	if (cursor == 0)
+		cursor = 1;
+	proto_begin(&w, out, cap, h->type, PROTO_F_RESPONSE, h->request_id, PROTO_ST_OK);
+	for (slot = cursor; slot <= cap_slots && n < limit; slot++)
+		if (sessions_get(env->ss, slot) != NULL) {
+			proto_put_u32(&w, PROTO_A_SLOT, slot);
+			n++;
+		}
+	proto_put_u32(&w, PROTO_A_CURSOR, slot > cap_slots ? 0 : slot);
+	return proto_finish(&w);
+}
+
+static long
+stats(const struct ctl_env *env, const struct proto_hdr *h, const uint8_t *attrs, size_t alen,
+      uint8_t *out, size_t cap)
+{
+	struct proto_writer w;
+	long reply = 0;
+	uint32_t slot;
+
+	if (alen != 0) {
+		slot = one_slot(h, attrs, alen, out, cap, &reply);
+		if (reply != 0)
+			return reply;
+		return get(env, h, slot, out, cap);
+	}
+	proto_begin(&w, out, cap, h->type, PROTO_F_RESPONSE, h->request_id, PROTO_ST_OK);
+	ctl_put_counter(&w, "sessions", sessions_count(env->ss));
+	ctl_put_counter(&w, "sessions_max", sessions_capacity(env->ss));
+	if (env->stats != NULL)
+		env->stats(env->stats_arg, &w);
+	return proto_finish(&w);
+}
+
+static long
+subscribe(struct ctl_conn *c, const struct proto_hdr *h, const uint8_t *attrs, size_t alen,
+	  uint8_t *out, size_t cap)
+{
+	struct proto_iter it;
+	struct proto_attr_view a;
+	struct proto_writer w;
+	char t[96];
+	uint32_t mask;
+
+	proto_iter_init(&it, attrs, alen);
+	if (proto_next(&it, &a) != 1 || a.type != PROTO_A_EVENT_MASK || a.len != 4 ||
+	    proto_next(&it, &a) != 0)
+		return error_reply(out, cap, h->type, h->request_id, PROTO_ST_BAD_ATTRIBUTE,
+				   PROTO_A_EVENT_MASK,
+				   "SUBSCRIBE takes exactly one EVENT_MASK (u32)");
+	mask = proto_rd32(a.val);
+	if (mask & ~CTL_EVENTS_ALL) {
+		snprintf(t, sizeof(t), "EVENT_MASK 0x%x: known events are 0x%x", mask,
+			 CTL_EVENTS_ALL);
+		return error_reply(out, cap, h->type, h->request_id, PROTO_ST_BAD_ATTRIBUTE,
+				   PROTO_A_EVENT_MASK, t);
+	}
+	c->event_mask = mask;
+	proto_begin(&w, out, cap, h->type, PROTO_F_RESPONSE, h->request_id, PROTO_ST_OK);
+	return proto_finish(&w);
+}
+
+long
+ctl_dispatch(struct ctl_conn *c, const struct ctl_env *env, const uint8_t *msg, size_t len,
+	     uint8_t *out, size_t cap, int *close_after)
+{
+	struct sessions *ss = env->ss;
 	struct proto_hdr h;
 	char err[160];
 	const uint8_t *attrs;
@@ -208,9 +451,15 @@ ctl_dispatch(struct ctl_conn *c, struct sessions *ss, const uint8_t *msg, size_t
 				    PROTO_ST_OK);
 			return proto_finish(&w);
 		}
+	case PROTO_MSG_SESSION_GET:
+		slot = one_slot(&h, attrs, alen, out, cap, &reply);
+		return reply != 0 ? reply : get(env, &h, slot, out, cap);
+	case PROTO_MSG_SESSION_LIST: return list(env, &h, attrs, alen, out, cap);
+	case PROTO_MSG_STATS: return stats(env, &h, attrs, alen, out, cap);
+	case PROTO_MSG_SUBSCRIBE: return subscribe(c, &h, attrs, alen, out, cap);
 	default:
-		snprintf(err, sizeof(err), "message type 0x%02x is not served (yet): %s", h.type,
-			 proto_msg_name(h.type));
+		snprintf(err, sizeof(err), "message type 0x%02x is not a request this server knows",
+			 h.type);
 		return error_reply(out, cap, h.type, h.request_id, PROTO_ST_UNKNOWN_TYPE, 0, err);
 	}
 }

@@ -3,11 +3,13 @@
  *   srtpfwd [EAL options] -- --port DEV [--port DEV ...]
  *           --addr PORT:IP/PREFIX[,gw=IP][,vlan=N] [--addr ...]
  *           [--ports MIN-MAX] [--sessions N] [--stats SECONDS] [--duration SECONDS]
+ *           [--ctl-unix PATH] [--ctl-tls ADDR:PORT --tls-ca F --tls-cert F --tls-key F
+ *            [--tls-allow NAME ...]] [--ctl-max-clients N] [--ctl-idle SECONDS]
  *
- * The main lcore is the control thread; every other lcore runs a worker.
- * Until the YAML configuration (docs/config.md) and the control protocol
- * (docs/protocol.md) land, this is how the daemon is started by hand; the
- * in-process sessions API is what tests and the demo drive.
+ * The main lcore is the control thread: it runs the control server
+ * (docs/protocol.md), the neighbour resolver and the inactivity timeouts;
+ * every other lcore runs a worker. Until the YAML configuration
+ * (docs/config.md) lands, this command line is the configuration.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -22,6 +24,9 @@
 #include <rte_eal.h>
 #include <rte_errno.h>
 
+#include "ctl_events.h"
+#include "ctl_server.h"
+#include "ctl_stats.h"
 #include "daemon.h"
 
 static volatile sig_atomic_t stop;
@@ -41,6 +46,9 @@ usage(const char *prog)
 		"          --addr PORT:IP/PREFIX[,gw=IP][,vlan=N] [--addr ...]\n"
 		"          [--ports MIN-MAX] [--sessions N] [--stats SECONDS] [--duration "
 		"SECONDS]\n"
+		"          [--ctl-unix PATH] [--ctl-tls ADDR:PORT --tls-ca FILE --tls-cert FILE\n"
+		"           --tls-key FILE [--tls-allow NAME ...]] [--ctl-max-clients N]\n"
+		"          [--ctl-idle SECONDS]\n"
 		"  DEV   PCI address, vdev (net_af_packet0,iface=veth0) or a port EAL probed\n"
 		"  PORT  index of a --port, from 0\n"
 		"example: %s --no-huge --no-pci -m 512 -l 0,1 -- \\\n"
@@ -134,14 +142,26 @@ parse_addr(const char *arg, struct daemon_addr *a, char *err, size_t err_len)
 }
 
 static int
-parse_args(int argc, char **argv, struct daemon_config *c, unsigned int *stats_s,
-	   unsigned int *duration_s)
+parse_args(int argc, char **argv, struct daemon_config *c, struct ctl_server_config *ctl,
+	   unsigned int *stats_s, unsigned int *duration_s)
 {
 	static const struct option opts[] = {
-		{"port", required_argument, NULL, 'p'},	 {"addr", required_argument, NULL, 'a'},
-		{"ports", required_argument, NULL, 'r'}, {"sessions", required_argument, NULL, 's'},
-		{"stats", required_argument, NULL, 'S'}, {"duration", required_argument, NULL, 'd'},
-		{"help", no_argument, NULL, 'h'},	 {NULL, 0, NULL, 0},
+		{"port", required_argument, NULL, 'p'},
+		{"addr", required_argument, NULL, 'a'},
+		{"ports", required_argument, NULL, 'r'},
+		{"sessions", required_argument, NULL, 's'},
+		{"stats", required_argument, NULL, 'S'},
+		{"duration", required_argument, NULL, 'd'},
+		{"ctl-unix", required_argument, NULL, 'u'},
+		{"ctl-tls", required_argument, NULL, 't'},
+		{"tls-ca", required_argument, NULL, 'A'},
+		{"tls-cert", required_argument, NULL, 'C'},
+		{"tls-key", required_argument, NULL, 'K'},
+		{"tls-allow", required_argument, NULL, 'N'},
+		{"ctl-max-clients", required_argument, NULL, 'm'},
+		{"ctl-idle", required_argument, NULL, 'i'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
 	};
 	char err[256];
 	int o;
@@ -193,6 +213,31 @@ parse_args(int argc, char **argv, struct daemon_config *c, unsigned int *stats_s
 			}
 			c->max_sessions = a;
 			break;
+		case 'u': ctl->unix_path = optarg; break;
+		case 't': ctl->tls_listen = optarg; break;
+		case 'A': ctl->tls.ca_file = optarg; break;
+		case 'C': ctl->tls.cert_file = optarg; break;
+		case 'K': ctl->tls.key_file = optarg; break;
+		case 'N':
+			if (ctl->tls.n_allowed == CTL_TLS_NAMES_MAX) {
+				fprintf(stderr, "srtpfwd: at most %d --tls-allow\n",
+					CTL_TLS_NAMES_MAX);
+				return -1;
+			}
+			ctl->tls.allowed_names[ctl->tls.n_allowed++] = optarg;
+			break;
+		case 'm':
+		case 'i':
+			if (sscanf(optarg, "%u", &a) != 1 || a == 0 || a > 1000000) {
+				fprintf(stderr, "srtpfwd: --%s %s: need 1..1000000\n",
+					o == 'm' ? "ctl-max-clients" : "ctl-idle", optarg);
+				return -1;
+			}
+			if (o == 'm')
+				ctl->max_clients = a;
+			else
+				ctl->idle_ms = a * 1000;
+			break;
 		case 'S': *stats_s = (unsigned int)strtoul(optarg, NULL, 10); break;
 		case 'd': *duration_s = (unsigned int)strtoul(optarg, NULL, 10); break;
 		default: return -1;
@@ -206,6 +251,17 @@ parse_args(int argc, char **argv, struct daemon_config *c, unsigned int *stats_s
 		fprintf(stderr, "srtpfwd: need at least one --port and one --addr\n");
 		return -1;
 	}
+	if (ctl->tls_listen != NULL &&
+	    (ctl->tls.ca_file == NULL || ctl->tls.cert_file == NULL || ctl->tls.key_file == NULL)) {
+		fprintf(stderr, "srtpfwd: --ctl-tls needs --tls-ca, --tls-cert and --tls-key "
+				"(there is no plaintext TCP)\n");
+		return -1;
+	}
+	if (ctl->tls_listen == NULL &&
+	    (ctl->tls.ca_file || ctl->tls.cert_file || ctl->tls.key_file || ctl->tls.n_allowed)) {
+		fprintf(stderr, "srtpfwd: --tls-* options need --ctl-tls\n");
+		return -1;
+	}
 	return 0;
 }
 
@@ -213,8 +269,13 @@ int
 main(int argc, char **argv)
 {
 	struct daemon_config cfg;
+	struct ctl_server_config ctl;
+	struct ctl_server *srv = NULL;
+	struct ctl_events *events = NULL;
+	struct ctl_stats_src stats_src;
 	struct daemon_stats st;
 	struct daemon *d;
+	time_t last_scan;
 	unsigned int stats_s = 10, duration_s = 0;
 	char err[256];
 	time_t start, last;
@@ -225,8 +286,9 @@ main(int argc, char **argv)
 		return 1;
 	}
 	memset(&cfg, 0, sizeof(cfg));
+	memset(&ctl, 0, sizeof(ctl));
 	argv[n] = argv[0];
-	if (parse_args(argc - n, argv + n, &cfg, &stats_s, &duration_s) != 0) {
+	if (parse_args(argc - n, argv + n, &cfg, &ctl, &stats_s, &duration_s) != 0) {
 		usage(argv[0]);
 		rte_eal_cleanup();
 		return 2;
@@ -237,13 +299,44 @@ main(int argc, char **argv)
 		rte_eal_cleanup();
 		return 1;
 	}
+	if (ctl.unix_path != NULL || ctl.tls_listen != NULL) {
+		struct ctl_env env = {
+			.ss = daemon_sessions(d), .stats = ctl_stats_put, .stats_arg = &stats_src};
+
+		stats_src.d = d;
+		stats_src.srv = NULL;
+		srv = ctl_server_new(&ctl, &env, err, sizeof(err));
+		events = srv != NULL ? ctl_events_new(daemon_sessions(d), srv) : NULL;
+		if (events == NULL) {
+			fprintf(stderr, "srtpfwd: %s\n", srv == NULL ? err : "out of memory");
+			ctl_server_free(srv);
+			daemon_stop(d);
+			rte_eal_cleanup();
+			return 1;
+		}
+		stats_src.srv = srv;
+		daemon_on_expire(d, ctl_events_timeout, events);
+		printf("srtpfwd: control on%s%s%s%s (max %u clients)\n",
+		       ctl.unix_path ? " unix:" : "", ctl.unix_path ? ctl.unix_path : "",
+		       ctl.tls_listen ? " tls:" : "", ctl.tls_listen ? ctl.tls_listen : "",
+		       ctl.max_clients ? ctl.max_clients : 64);
+		fflush(stdout);
+	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	start = last = time(NULL);
+	start = last = last_scan = time(NULL);
 	while (!stop && (duration_s == 0 || time(NULL) - start < (time_t)duration_s)) {
-		/* The control thread may sleep: workers never wait for it. */
-		if (daemon_poll(d) == 0)
+		/* The control thread may wait: workers never wait for it. */
+		unsigned int busy = daemon_poll(d);
+
+		if (srv != NULL)
+			ctl_server_poll(srv, busy ? 0 : 1);
+		else if (busy == 0)
 			usleep(1000);
+		if (events != NULL && time(NULL) != last_scan) {
+			last_scan = time(NULL);
+			ctl_events_scan(events);
+		}
 		if (stats_s != 0 && time(NULL) - last >= (time_t)stats_s) {
 			last = time(NULL);
 			daemon_stats(d, &st);
@@ -251,6 +344,8 @@ main(int argc, char **argv)
 			fflush(stdout);
 		}
 	}
+	ctl_events_free(events);
+	ctl_server_free(srv); /* clients are cut off; sessions stay until stop */
 	daemon_stop_workers(d); /* the final counters add up exactly */
 	daemon_stats(d, &st);
 	daemon_stats_print(&st, stdout);

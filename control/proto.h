@@ -119,6 +119,7 @@ enum proto_status {
 	X(CURSOR, 0x0040, "[LIST] u32: first slot to report; [LIST response] next cursor, 0 done") \
 	X(LIMIT, 0x0041, "[LIST] u32: at most this many slots, 1..1024")                           \
 	X(EVENT_MASK, 0x0050, "[SUBSCRIBE] u32: 1 << (event type - 0x80) for each event wanted")   \
+	X(EVENT_COUNT, 0x0051, "[AUTH_FAILURES, KEY_LIFETIME events] u64: failures, packets left") \
 	X(COUNTER, 0x0060, "[GET, STATS responses] nested: one named counter")                     \
 	X(COUNTER_NAME, 0x0061, "[COUNTER] string: the counter's name (docs/counters.md)")         \
 	X(COUNTER_VALUE, 0x0062, "[COUNTER] u64")

@@ -23,6 +23,7 @@ struct sessions {
 
 struct activity {
 	uint32_t timeout_ms;
+	uint32_t generation; /* bumped by each create in this slot */
 	uint64_t packets; /* forwarded on both legs when last looked at */
 	uint64_t since_ms; /* when that count last moved; 0: not yet looked at */
 };
@@ -97,6 +98,24 @@ const struct session_table *
 sessions_table(const struct sessions *ss)
 {
 	return &ss->t;
+}
+
+uint32_t
+sessions_capacity(const struct sessions *ss)
+{
+	return ss->t.pool_size - 1;
+}
+
+uint32_t
+sessions_timeout_ms(const struct sessions *ss, uint32_t slot)
+{
+	return slot < ss->t.pool_size && ss->used[slot] ? ss->act[slot].timeout_ms : 0;
+}
+
+uint32_t
+sessions_generation(const struct sessions *ss, uint32_t slot)
+{
+	return slot < ss->t.pool_size ? ss->act[slot].generation : 0;
 }
 
 uint32_t
@@ -415,6 +434,7 @@ sessions_create(struct sessions *ss, const struct session_params *p, uint32_t *s
 	ss->used[n] = 1;
 	ss->n_used++;
 	ss->act[n].timeout_ms = p->timeout_ms;
+	ss->act[n].generation++;
 	ss->act[n].packets = 0;
 	ss->act[n].since_ms = 0;
 	*slot = n;

@@ -108,6 +108,13 @@ const struct session *sessions_get(const struct sessions *ss, uint32_t slot);
 
 /** Sessions in use. */
 uint32_t sessions_count(const struct sessions *ss);
+/** Slots: valid handles are 1..capacity. */
+uint32_t sessions_capacity(const struct sessions *ss);
+/** The inactivity timeout the session in @p slot was created with. */
+uint32_t sessions_timeout_ms(const struct sessions *ss, uint32_t slot);
+/** Changes whenever a new session takes @p slot (per-slot state kept
+ * elsewhere, such as event watchers, resets on a change). */
+uint32_t sessions_generation(const struct sessions *ss, uint32_t slot);
 
 /** The next-hop resolver the sessions share (ARP/ND input, its timer). */
 struct neigh *sessions_neigh(struct sessions *ss);

@@ -44,7 +44,7 @@ send_req(struct ctl_conn *c, long len)
 	char err[128];
 
 	memset(&r, 0, sizeof(r));
-	r.len = ctl_dispatch(c, SS, REQ, (size_t)len, RSP, sizeof(RSP), &r.closed);
+	r.len = ctl_dispatch(c, &(struct ctl_env){.ss = SS}, REQ, (size_t)len, RSP, sizeof(RSP), &r.closed);
 	if (r.len <= 0 || proto_hdr_parse(RSP, (size_t)r.len, &r.h, err, sizeof(err)) != 0) {
 		r.len = -1;
 		return r;
