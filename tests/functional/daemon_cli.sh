@@ -49,6 +49,15 @@ bad 2 "--ports 3000-2000" --port net_null0 --addr 0:10.0.0.1/24 --ports 3000-200
 bad 2 "unexpected argument 'stray'" --port net_null0 --addr 0:10.0.0.1/24 stray
 bad 1 "local address 0: port 1 not configured" --port net_null0 --addr 1:10.0.0.1/24
 bad 1 "port net_bogus0: probe failed" --port net_bogus0 --addr 0:10.0.0.1/24
+bad 2 "--ctl-tls needs --tls-ca, --tls-cert and --tls-key (there is no plaintext TCP)" \
+	--port net_null0 --addr 0:10.0.0.1/24 --ctl-tls 127.0.0.1:0
+bad 2 "--tls-* options need --ctl-tls" --port net_null0 --addr 0:10.0.0.1/24 --tls-ca /dev/null
+bad 2 "--ctl-max-clients 0: need 1..1000000" --port net_null0 --addr 0:10.0.0.1/24 \
+	--ctl-max-clients 0
+bad 1 "CA /nonexistent/ca.pem" --port net_null0 --addr 0:10.0.0.1/24 --ctl-tls 127.0.0.1:0 \
+	--tls-ca /nonexistent/ca.pem --tls-cert /nonexistent/c.pem --tls-key /nonexistent/k.pem
+bad 1 "control socket /nonexistent/dir/ctl.sock" --port net_null0 --addr 0:10.0.0.1/24 \
+	--ctl-unix /nonexistent/dir/ctl.sock
 
 o=$(timeout 60 "$bin" "${eal[@]}" -l 0 -- --port net_null0 --addr 0:10.0.0.1/24 2>&1)
 r=$?
