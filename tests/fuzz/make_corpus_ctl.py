@@ -69,7 +69,7 @@ get = msg("GET", 7, u32("SLOT", 1))
 lst = msg("LIST", 8, u32("CURSOR", 1), u32("LIMIT", 2))
 stats = msg("STATS", 9)
 stats1 = msg("STATS", 10, u32("SLOT", 1))
-sub = msg("SUBSCRIBE", 11, u32("EVENT_MASK", 0xf))
+sub = msg("SUBSCRIBE", 11, u32("EVENT_MASK", 0x1e))
 delete = msg("DELETE", 12, u32("SLOT", 1))
 
 seeds = {

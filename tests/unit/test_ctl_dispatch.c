@@ -8,6 +8,8 @@
  *     is NO_SESSION; refused requests change nothing;
  *   - a broken header is BAD_MESSAGE and closes the connection; an unknown
  *     type is UNKNOWN_TYPE and does not;
+ *   - GET (legs, suites, counters), LIST paging, STATS with and without a
+ *     slot, SUBSCRIBE masks; each one's bad attributes named;
  *   - no response ever contains the key or salt bytes.
  */
 #include "../engine.h"
@@ -17,7 +19,7 @@
 
 static struct worker *W;
 static struct sessions *SS;
-static uint8_t REQ[2048], RSP[2048];
+static uint8_t REQ[2048], RSP[PROTO_MSG_MAX];
 static const uint8_t KEY[16] = {0x6b, 0x65, 0x79, 0x21, 0x9a, 0x9b, 0x9c, 0x9d,
 				0x9e, 0x9f, 0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5};
 static const uint8_t SALT[14] = {0x73, 0x61, 0x6c, 0x74, 0xb0, 0xb1, 0xb2,
@@ -32,6 +34,10 @@ struct reply {
 	uint32_t slot;
 	uint16_t port[2];
 	uint8_t version;
+	unsigned int n_slots, n_counters, n_legs;
+	uint32_t cursor;
+	uint64_t id, sessions_counter, leg0_rtp_packets;
+	uint8_t suite_in[2];
 };
 
 /* Send @p len bytes of REQ; decode what comes back. */
@@ -44,7 +50,8 @@ send_req(struct ctl_conn *c, long len)
 	char err[128];
 
 	memset(&r, 0, sizeof(r));
-	r.len = ctl_dispatch(c, &(struct ctl_env){.ss = SS}, REQ, (size_t)len, RSP, sizeof(RSP), &r.closed);
+	r.len = ctl_dispatch(c, &(struct ctl_env){.ss = SS}, REQ, (size_t)len, RSP, sizeof(RSP),
+			     &r.closed);
 	if (r.len <= 0 || proto_hdr_parse(RSP, (size_t)r.len, &r.h, err, sizeof(err)) != 0) {
 		r.len = -1;
 		return r;
@@ -63,8 +70,30 @@ send_req(struct ctl_conn *c, long len)
 		else if (a.type == PROTO_A_ERROR_ATTR && a.len == 2)
 			r.err_attr = proto_rd16(a.val);
 		else if (a.type == PROTO_A_SLOT && a.len == 4)
-			r.slot = proto_rd32(a.val);
-		else if (a.type == PROTO_A_VERSION && a.len == 1)
+			r.slot = proto_rd32(a.val), r.n_slots++;
+		else if (a.type == PROTO_A_CURSOR && a.len == 4)
+			r.cursor = proto_rd32(a.val);
+		else if (a.type == PROTO_A_SESSION_ID && a.len == 8)
+			r.id = proto_rd64(a.val);
+		else if (a.type == PROTO_A_COUNTER) {
+			struct proto_iter in;
+			struct proto_attr_view b;
+			char name[64] = "";
+			uint64_t v = 0;
+
+			r.n_counters++;
+			proto_iter_init(&in, a.val, a.len);
+			while (proto_next(&in, &b) == 1) {
+				if (b.type == PROTO_A_COUNTER_NAME && b.len < sizeof(name))
+					memcpy(name, b.val, b.len);
+				if (b.type == PROTO_A_COUNTER_VALUE)
+					v = proto_rd64(b.val);
+			}
+			if (strcmp(name, "sessions") == 0)
+				r.sessions_counter = v;
+			if (strcmp(name, "leg0.rtp.packets") == 0)
+				r.leg0_rtp_packets = v;
+		} else if (a.type == PROTO_A_VERSION && a.len == 1)
 			r.version = a.val[0];
 		else if (a.type == PROTO_A_LEG) {
 			struct proto_iter in;
@@ -81,6 +110,11 @@ send_req(struct ctl_conn *c, long len)
 			}
 			if (idx < 2)
 				r.port[idx] = port;
+			r.n_legs++;
+			proto_iter_init(&in, a.val, a.len);
+			while (proto_next(&in, &b) == 1)
+				if (b.type == PROTO_A_KEY_IN && idx < 2)
+					r.suite_in[idx] = b.val[4]; /* SUITE's value */
 		}
 	}
 	return r;
@@ -225,6 +259,98 @@ TEST(create_update_delete)
 	r = send_req(&c, slot_req(PROTO_MSG_SESSION_DELETE, r.slot));
 	CHECK_EQ(r.h.status, PROTO_ST_NO_SESSION);
 	CHECK(strstr(r.text, "no session in slot") != NULL);
+}
+
+/* A request of @p type with one u32 attribute @p attr (or none: attr 0). */
+static long
+u32_req(uint8_t type, uint16_t attr, uint32_t v, uint16_t attr2, uint32_t v2)
+{
+	struct proto_writer w;
+
+	proto_begin(&w, REQ, sizeof(REQ), type, 0, 21, 0);
+	if (attr != 0)
+		proto_put_u32(&w, attr, v);
+	if (attr2 != 0)
+		proto_put_u32(&w, attr2, v2);
+	return proto_finish(&w);
+}
+
+TEST(get_list_stats_subscribe)
+{
+	struct ctl_conn c = {0};
+	struct reply r;
+	uint32_t slots[3], seen = 0;
+
+	send_req(&c, hello(1, 1));
+	for (unsigned int i = 0; i < 3; i++) {
+		r = send_req(&c, create_req(0));
+		REQUIRE(r.h.status == PROTO_ST_OK);
+		slots[i] = r.slot;
+	}
+	/* GET: both legs, leg 0's suite only (never its key), the counters */
+	r = send_req(&c, u32_req(PROTO_MSG_SESSION_GET, PROTO_A_SLOT, slots[1], 0, 0));
+	CHECK_EQ(r.h.status, PROTO_ST_OK);
+	CHECK_EQ(r.slot, slots[1]);
+	CHECK(r.id == 99);
+	CHECK_EQ(r.n_legs, 2);
+	CHECK_EQ(r.suite_in[0], 1);
+	CHECK_EQ(r.suite_in[1], 0);
+	CHECK_EQ(r.n_counters, 2 * 6 + 4 * 5); /* rx per port x 2 legs, 4 SRTP halves on leg 0 */
+	CHECK(r.leg0_rtp_packets == 0);
+	r = send_req(&c, u32_req(PROTO_MSG_SESSION_GET, PROTO_A_SLOT, 7, 0, 0));
+	CHECK_EQ(r.h.status, PROTO_ST_NO_SESSION);
+	CHECK(strstr(r.text, "no session in slot 7") != NULL);
+	r = send_req(&c, u32_req(PROTO_MSG_SESSION_GET, 0, 0, 0, 0));
+	CHECK_EQ(r.h.status, PROTO_ST_BAD_ATTRIBUTE);
+	CHECK_EQ(r.err_attr, PROTO_A_SLOT);
+	r = send_req(&c, u32_req(PROTO_MSG_SESSION_GET, PROTO_A_SLOT, 1, PROTO_A_SLOT, 2));
+	CHECK_EQ(r.h.status, PROTO_ST_BAD_ATTRIBUTE);
+	/* LIST: two pages of two, every slot once, then cursor 0 */
+	r = send_req(&c, u32_req(PROTO_MSG_SESSION_LIST, PROTO_A_LIMIT, 2, 0, 0));
+	CHECK_EQ(r.h.status, PROTO_ST_OK);
+	CHECK_EQ(r.n_slots, 2);
+	CHECK(r.cursor > slots[1]);
+	seen = r.n_slots;
+	r = send_req(&c,
+		     u32_req(PROTO_MSG_SESSION_LIST, PROTO_A_CURSOR, r.cursor, PROTO_A_LIMIT, 2));
+	CHECK_EQ(r.n_slots, 1);
+	CHECK_EQ(r.slot, slots[2]);
+	CHECK_EQ(r.cursor, 0);
+	CHECK_EQ(seen + r.n_slots, 3);
+	r = send_req(&c, u32_req(PROTO_MSG_SESSION_LIST, PROTO_A_LIMIT, 0, 0, 0));
+	CHECK_EQ(r.h.status, PROTO_ST_BAD_ATTRIBUTE);
+	CHECK_EQ(r.err_attr, PROTO_A_LIMIT);
+	r = send_req(&c, u32_req(PROTO_MSG_SESSION_LIST, PROTO_A_LIMIT, 1025, 0, 0));
+	CHECK_EQ(r.err_attr, PROTO_A_LIMIT);
+	r = send_req(&c, u32_req(PROTO_MSG_SESSION_LIST, PROTO_A_CURSOR, 1, PROTO_A_CURSOR, 2));
+	CHECK_EQ(r.h.status, PROTO_ST_BAD_ATTRIBUTE);
+	CHECK_EQ(r.err_attr, PROTO_A_CURSOR);
+	r = send_req(&c, u32_req(PROTO_MSG_SESSION_LIST, PROTO_A_SLOT, 1, 0, 0));
+	CHECK_EQ(r.err_attr, PROTO_A_SLOT);
+	/* STATS: the session count; with a slot, the session */
+	r = send_req(&c, u32_req(PROTO_MSG_STATS, 0, 0, 0, 0));
+	CHECK_EQ(r.h.status, PROTO_ST_OK);
+	CHECK(r.sessions_counter == 3);
+	CHECK_EQ(r.n_counters, 2); /* sessions, sessions_max: no daemon here */
+	r = send_req(&c, u32_req(PROTO_MSG_STATS, PROTO_A_SLOT, slots[0], 0, 0));
+	CHECK_EQ(r.h.type, PROTO_MSG_STATS);
+	CHECK_EQ(r.slot, slots[0]);
+	CHECK_EQ(r.n_counters, 32);
+	r = send_req(&c, u32_req(PROTO_MSG_STATS, PROTO_A_LIMIT, 1, 0, 0));
+	CHECK_EQ(r.err_attr, PROTO_A_SLOT);
+	/* SUBSCRIBE: known bits only; the mask is the connection's */
+	r = send_req(&c, u32_req(PROTO_MSG_SUBSCRIBE, PROTO_A_EVENT_MASK, 0x6, 0, 0));
+	CHECK_EQ(r.h.status, PROTO_ST_OK);
+	CHECK_EQ(c.event_mask, 0x6);
+	r = send_req(&c, u32_req(PROTO_MSG_SUBSCRIBE, PROTO_A_EVENT_MASK, 0x21, 0, 0));
+	CHECK_EQ(r.h.status, PROTO_ST_BAD_ATTRIBUTE);
+	CHECK_EQ(r.err_attr, PROTO_A_EVENT_MASK);
+	CHECK(strstr(r.text, "EVENT_MASK 0x21: known events are 0x1e") != NULL);
+	CHECK_EQ(c.event_mask, 0x6);
+	r = send_req(&c, u32_req(PROTO_MSG_SUBSCRIBE, 0, 0, 0, 0));
+	CHECK_EQ(r.err_attr, PROTO_A_EVENT_MASK);
+	for (unsigned int i = 0; i < 3; i++)
+		sessions_delete(SS, slots[i]);
 }
 
 TEST(broken_and_unknown)
