@@ -245,6 +245,7 @@ client_close(struct ctl_server *s, struct client *c)
 {
 	ctl_tls_free(c->tls);
 	close(c->fd);
+	explicit_bzero(c->in, c->in_cap); /* a request cut off may hold keys */
 	free(c->in);
 	free(c->out);
 	*c = s->clients[--s->n_clients]; /* keep the array dense */
@@ -347,10 +348,15 @@ serve(struct ctl_server *s, struct client *c, int64_t now)
 		}
 		if (c->in_len < h.length) {
 			if (c->in_cap < h.length) {
-				uint8_t *p = realloc(c->in, h.length);
+				/* not realloc: the old buffer may hold key bytes of
+				 * this message, and is zeroed before it is freed */
+				uint8_t *p = malloc(h.length);
 
 				if (p == NULL)
 					return -1;
+				memcpy(p, c->in, c->in_len);
+				explicit_bzero(c->in, c->in_cap);
+				free(c->in);
 				c->in = p;
 				c->in_cap = h.length;
 			}
@@ -362,6 +368,7 @@ serve(struct ctl_server *s, struct client *c, int64_t now)
 		explicit_bzero(c->in, h.length);
 		memmove(c->in, c->in + h.length, c->in_len - h.length);
 		c->in_len -= h.length;
+		explicit_bzero(c->in + c->in_len, h.length); /* the copy left behind */
 		s->st.requests++;
 		done++;
 		if (n > 0)
