@@ -19,11 +19,16 @@ struct sessions {
 	uint32_t cursor[LOCAL_ADDR_MAX]; /* where port allocation looks next */
 	struct activity *act; /* per slot, for inactivity timeouts */
 	struct neigh *neigh;
+	uint64_t now_ms; /* the clock sessions_expire() was last given */
 };
 
 struct activity {
 	uint32_t timeout_ms;
 	uint32_t generation; /* bumped by each create in this slot */
+	/* per leg: when an inbound re-key's overlap ends by itself (the
+	 * sessions_expire clock); 0: no overlap; 1: started before that clock
+	 * was first seen */
+	uint64_t overlap_end_ms[2];
 	uint64_t packets; /* forwarded on both legs when last looked at */
 	uint64_t since_ms; /* when that count last moved; 0: not yet looked at */
 };
@@ -535,8 +540,11 @@ sessions_update_leg(struct sessions *ss, uint32_t slot, unsigned int leg,
 		lg->cfg.epoch++;
 		seq_write_end(&lg->cfg_seq);
 	}
-	if (in != NULL) /* the peer may still send with the old key for a while */
+	if (in != NULL) { /* the peer may still send with the old key for a while */
 		n_retire += srtp_dir_set_keys(&lg->in, in, true, &retire[n_retire]);
+		ss->act[slot].overlap_end_ms[leg] =
+			ss->now_ms != 0 ? ss->now_ms + SESSIONS_OVERLAP_MS : 1;
+	}
 	if (out != NULL) /* we switch at once */
 		n_retire += srtp_dir_set_keys(&lg->out, out, false, &retire[n_retire]);
 	if (n_retire > 0 || old_nh != 0) {
@@ -555,6 +563,7 @@ sessions_end_overlap(struct sessions *ss, uint32_t slot, unsigned int leg)
 
 	if (sessions_get(ss, slot) == NULL || leg > 1)
 		return -ENOENT;
+	ss->act[slot].overlap_end_ms[leg] = 0;
 	prev = srtp_dir_end_overlap(&ss->t.pool[slot].leg[leg].in);
 	if (prev != NULL) {
 		rcu_wait(ss);
@@ -588,12 +597,22 @@ sessions_expire(struct sessions *ss, uint64_t now_ms,
 {
 	unsigned int n = 0;
 
+	ss->now_ms = now_ms;
 	for (uint32_t slot = 1; slot < ss->t.pool_size; slot++) {
 		struct activity *a = &ss->act[slot];
 		const struct session *s = &ss->t.pool[slot];
 		uint64_t packets = 0;
 
-		if (!ss->used[slot] || a->timeout_ms == 0)
+		if (!ss->used[slot])
+			continue;
+		/* a re-key overlap the controller never ended ends here */
+		for (unsigned int l = 0; l < 2; l++) {
+			if (a->overlap_end_ms[l] == 1)
+				a->overlap_end_ms[l] = now_ms + SESSIONS_OVERLAP_MS;
+			else if (a->overlap_end_ms[l] != 0 && now_ms >= a->overlap_end_ms[l])
+				sessions_end_overlap(ss, slot, l);
+		}
+		if (a->timeout_ms == 0)
 			continue;
 		/* Plain loads of single-writer counters: a stale value only
 		 * delays expiry by one pass. */

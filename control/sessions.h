@@ -71,6 +71,10 @@ struct sessions_config {
 
 struct sessions;
 
+/* An inbound re-key accepts the previous key too until the controller ends
+ * the overlap, or this long after the re-key (sessions_expire's clock). */
+#define SESSIONS_OVERLAP_MS 30000
+
 /**
  * Allocate the table and pool for @p cfg.
  * @param rcu the workers' QSBR variable, or NULL when no worker runs (tests).
@@ -97,7 +101,8 @@ int sessions_create(struct sessions *ss, const struct session_params *p, uint32_
 int sessions_update_leg(struct sessions *ss, uint32_t slot, unsigned int leg,
 			const struct leg_update *u, char *err, size_t err_len);
 
-/** Stop accepting the previous inbound key of a leg after a re-key. */
+/** Stop accepting the previous inbound key of a leg after a re-key (it
+ * also ends by itself after SESSIONS_OVERLAP_MS). */
 int sessions_end_overlap(struct sessions *ss, uint32_t slot, unsigned int leg);
 
 /** Delete session @p slot: unpublish, RCU, zero keys and slot. 0 or -ENOENT. */
@@ -120,8 +125,9 @@ uint32_t sessions_generation(const struct sessions *ss, uint32_t slot);
 struct neigh *sessions_neigh(struct sessions *ss);
 
 /**
- * Delete every session whose timeout passed with no media forwarded on
- * either leg, calling @p expired (before deletion) for each.
+ * End every re-key overlap older than SESSIONS_OVERLAP_MS, and delete
+ * every session whose timeout passed with no media forwarded on either
+ * leg, calling @p expired (before deletion) for each.
  * Call about once a second. @return how many expired.
  */
 unsigned int sessions_expire(struct sessions *ss, uint64_t now_ms,

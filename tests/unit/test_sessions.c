@@ -1327,6 +1327,45 @@ TEST(expire_inactive)
 	sessions_free(ss);
 }
 
+/* An inbound re-key's overlap is bounded: it ends SESSIONS_OVERLAP_MS after
+ * the re-key (on sessions_expire's clock) if the controller never ends it,
+ * and a re-key before that clock was first seen starts its bound at the
+ * first look. */
+TEST(overlap_ends_by_itself)
+{
+	struct sessions *ss = new_ss(NULL);
+	struct session_params p;
+	struct leg_update u;
+	uint32_t s;
+
+	params_ok(&p);
+	REQUIRE(create(ss, &p, &s) == 0);
+	memset(&u, 0, sizeof(u));
+	dkeys(&u.in, SUITE_AES_CM_128_HMAC_SHA1_80, 99, 1);
+	CHECK_EQ(sessions_update_leg(ss, s, 0, &u, err, sizeof(err)), 0);
+	CHECK(sessions_get(ss, s)->leg[0].in.prev_keys != NULL);
+	sessions_expire(ss, 5000, NULL, NULL); /* the clock's first look: the bound starts */
+	sessions_expire(ss, 5000 + SESSIONS_OVERLAP_MS - 1, NULL, NULL);
+	CHECK(sessions_get(ss, s)->leg[0].in.prev_keys != NULL);
+	sessions_expire(ss, 5000 + SESSIONS_OVERLAP_MS, NULL, NULL);
+	CHECK(sessions_get(ss, s)->leg[0].in.prev_keys == NULL);
+	/* a second re-key, the clock known (last look at 5000 + OVERLAP):
+	 * bounded from the re-key on */
+	dkeys(&u.in, SUITE_AES_CM_128_HMAC_SHA1_80, 98, 1);
+	CHECK_EQ(sessions_update_leg(ss, s, 0, &u, err, sizeof(err)), 0);
+	sessions_expire(ss, 5000 + 2 * SESSIONS_OVERLAP_MS - 1, NULL, NULL);
+	CHECK(sessions_get(ss, s)->leg[0].in.prev_keys != NULL);
+	sessions_expire(ss, 5000 + 2 * SESSIONS_OVERLAP_MS, NULL, NULL);
+	CHECK(sessions_get(ss, s)->leg[0].in.prev_keys == NULL);
+	/* ended by the controller: nothing left to end */
+	CHECK_EQ(sessions_update_leg(ss, s, 0, &u, err, sizeof(err)), 0);
+	CHECK_EQ(sessions_end_overlap(ss, s, 0), 0);
+	sessions_expire(ss, 10 * SESSIONS_OVERLAP_MS, NULL, NULL);
+	CHECK(sessions_get(ss, s)->leg[0].in.prev_keys == NULL);
+	CHECK_EQ(sessions_count(ss), 1);
+	sessions_free(ss);
+}
+
 /* Every leg with a remote holds a next-hop entry (one per distinct next
  * hop); delete and remote updates give them back; a remote off link with
  * no gateway is refused and changes nothing. */
