@@ -6,10 +6,13 @@
  *           [--ctl-unix PATH] [--ctl-tls ADDR:PORT --tls-ca F --tls-cert F --tls-key F
  *            [--tls-allow NAME ...]] [--ctl-max-clients N] [--ctl-idle SECONDS]
  *
+ *   srtpfwd --config FILE [more EAL options] [-- --duration SECONDS]
+ *   srtpfwd --check-config FILE
+ *
  * The main lcore is the control thread: it runs the control server
  * (docs/protocol.md), the neighbour resolver and the inactivity timeouts;
- * every other lcore runs a worker. Until the YAML configuration
- * (docs/config.md) lands, this command line is the configuration.
+ * every other lcore runs a worker. The YAML file (docs/config.md) and the
+ * command line fill the same structs.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -24,6 +27,7 @@
 #include <rte_eal.h>
 #include <rte_errno.h>
 
+#include "config.h"
 #include "ctl_events.h"
 #include "ctl_server.h"
 #include "ctl_stats.h"
@@ -51,25 +55,54 @@ usage(const char *prog)
 		"          [--ctl-idle SECONDS]\n"
 		"  DEV   PCI address, vdev (net_af_packet0,iface=veth0) or a port EAL probed\n"
 		"  PORT  index of a --port, from 0\n"
+		"   or: %s --config FILE [EAL options] [-- --duration SECONDS]\n"
+		"   or: %s --check-config FILE\n"
 		"example: %s --no-huge --no-pci -m 512 -l 0,1 -- \\\n"
 		"          --port net_af_packet0,iface=veth0 --addr 0:10.0.0.1/24,gw=10.0.0.254\n",
-		prog, prog);
+		prog, prog, prog, prog);
 }
 
-/* "IP" into addr (16 bytes), family into *ip6. @return 0 or -1. */
+static struct srtpfwd_config file_cfg; /* big: not on the stack */
+
+/* --check-config FILE: load, report, exit. */
 static int
-parse_ip(const char *s, uint8_t *addr, uint8_t *ip6)
+check_config(const char *path)
 {
-	memset(addr, 0, 16);
-	if (inet_pton(AF_INET, s, addr) == 1) {
-		*ip6 = 0;
-		return 0;
+	char err[512];
+
+	if (config_load(path, &file_cfg, err, sizeof(err)) != 0) {
+		fprintf(stderr, "srtpfwd: %s\n", err);
+		return 2;
 	}
-	if (inet_pton(AF_INET6, s, addr) == 1) {
-		*ip6 = 1;
-		return 0;
-	}
-	return -1;
+	printf("%s: ok: %u ports, %u addresses, media ports %u-%u, %u sessions%s%s%s%s\n", path,
+	       file_cfg.daemon.n_ports, file_cfg.daemon.n_addrs, file_cfg.daemon.port_min,
+	       file_cfg.daemon.port_max, file_cfg.daemon.max_sessions,
+	       file_cfg.ctl_unix[0] ? ", control unix:" : "", file_cfg.ctl_unix,
+	       file_cfg.tls_listen[0] ? ", control tls:" : "", file_cfg.tls_listen);
+	return 0;
+}
+
+/* --config FILE [EAL options]: the file's EAL arguments, then the command
+ * line's. @return EAL's count of arguments used, or -1. */
+static int
+eal_from_config(int argc, char **argv, int *consumed)
+{
+	static char *eal_argv[CONFIG_EAL_MAX + 64];
+	int n = 0, r;
+
+	eal_argv[n++] = argv[0];
+	for (unsigned int i = 0; i < file_cfg.n_eal; i++)
+		eal_argv[n++] = file_cfg.eal[i];
+	for (int i = 3; i < argc && n < (int)RTE_DIM(eal_argv) - 1; i++)
+		eal_argv[n++] = argv[i];
+	eal_argv[n] = NULL;
+	r = rte_eal_init(n, eal_argv);
+	if (r < 0)
+		return -1;
+	/* EAL returns the index of "--" (or of its last argument): ours
+	 * start at eal_argv[r + 1], which is argv[r + 1 - n_eal + 2] */
+	*consumed = r - (int)file_cfg.n_eal + 3;
+	return r;
 }
 
 /* PORT:IP/PREFIX[,gw=IP][,vlan=N] */
@@ -102,7 +135,7 @@ parse_addr(const char *arg, struct daemon_addr *a, char *err, size_t err_len)
 		return -1;
 	}
 	*slash++ = '\0';
-	if (parse_ip(ip, a->addr, &a->ip6) != 0) {
+	if (config_parse_ip(ip, a->addr, &a->ip6) != 0) {
 		snprintf(err, err_len, "--addr %s: '%s' is not an IPv4 or IPv6 address", arg, ip);
 		return -1;
 	}
@@ -117,7 +150,7 @@ parse_addr(const char *arg, struct daemon_addr *a, char *err, size_t err_len)
 		uint8_t fam;
 
 		if (strncmp(o, "gw=", 3) == 0) {
-			if (parse_ip(o + 3, a->route.gw, &fam) != 0 || fam != a->ip6) {
+			if (config_parse_ip(o + 3, a->route.gw, &fam) != 0 || fam != a->ip6) {
 				snprintf(err, err_len,
 					 "--addr %s: gateway '%s' is not an %s address", arg, o + 3,
 					 a->ip6 ? "IPv6" : "IPv4");
@@ -279,19 +312,52 @@ main(int argc, char **argv)
 	unsigned int stats_s = 10, duration_s = 0;
 	char err[256];
 	time_t start, last;
-	int n = rte_eal_init(argc, argv);
+	int n;
 
-	if (n < 0) {
-		fprintf(stderr, "srtpfwd: EAL: %s\n", rte_strerror(rte_errno));
-		return 1;
-	}
+	if (argc == 3 && strcmp(argv[1], "--check-config") == 0)
+		return check_config(argv[2]);
 	memset(&cfg, 0, sizeof(cfg));
 	memset(&ctl, 0, sizeof(ctl));
-	argv[n] = argv[0];
-	if (parse_args(argc - n, argv + n, &cfg, &ctl, &stats_s, &duration_s) != 0) {
-		usage(argv[0]);
-		rte_eal_cleanup();
-		return 2;
+	if (argc >= 3 && strcmp(argv[1], "--config") == 0) {
+		int rest = 0;
+
+		if (config_load(argv[2], &file_cfg, err, sizeof(err)) != 0) {
+			fprintf(stderr, "srtpfwd: %s\n", err);
+			return 2;
+		}
+		if (eal_from_config(argc, argv, &rest) < 0) {
+			fprintf(stderr, "srtpfwd: EAL: %s\n", rte_strerror(rte_errno));
+			return 1;
+		}
+		cfg = file_cfg.daemon;
+		config_ctl(&file_cfg, &ctl);
+		stats_s = file_cfg.stats_s;
+		rte_log_set_global_level(file_cfg.log_level);
+		/* after "--", only how long to run */
+		for (int i = rest; i < argc; i++) {
+			if (strcmp(argv[i], "--") == 0)
+				continue;
+			if (strcmp(argv[i], "--duration") == 0 && i + 1 < argc) {
+				duration_s = (unsigned int)strtoul(argv[++i], NULL, 10);
+				continue;
+			}
+			fprintf(stderr, "srtpfwd: with --config, '%s' belongs in the file\n",
+				argv[i]);
+			rte_eal_cleanup();
+			return 2;
+		}
+	} else {
+		n = rte_eal_init(argc, argv);
+		if (n < 0) {
+			fprintf(stderr, "srtpfwd: EAL: %s\n", rte_strerror(rte_errno));
+			return 1;
+		}
+		argv[n] = argv[0];
+		if (parse_args(argc - n, argv + n, &cfg, &ctl, &stats_s, &duration_s) != 0) {
+			usage(argv[0]);
+			rte_eal_cleanup();
+			return 2;
+		}
 	}
 	d = daemon_start(&cfg, err, sizeof(err));
 	if (d == NULL) {
