@@ -1337,8 +1337,14 @@ ensure_connected(struct ctx *x)
 		return 0;
 	x->c = srtpfwd_ctl_connect(x->target, x->use_tls ? &x->tls : NULL, x->timeout_ms, err,
 				   sizeof(err));
-	if (x->c == NULL)
-		return conn_error(x, err);
+	if (x->c == NULL) {
+		/* every message names the target it is about */
+		if (strncmp(err, x->target, strlen(x->target)) != 0)
+			fprintf(stderr, PROG ": %s%s: %s\n", x->where, x->target, err);
+		else
+			fprintf(stderr, PROG ": %s%s\n", x->where, err);
+		return EXIT_CONN;
+	}
 	return 0;
 }
 
