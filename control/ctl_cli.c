@@ -34,6 +34,7 @@
 #define LINE_MAX_LEN 4096
 #define ARGS_MAX 64
 #define LIST_PAGE 1024
+#define EVENTS_KEEPALIVE_MS 500
 
 static void
 usage(FILE *f)
@@ -990,21 +991,13 @@ result(struct ctx *x, int r)
 	return EXIT_REFUSED;
 }
 
-/* HELLO again, to show what the server says of itself (the library keeps
- * only the connection). A request id the library never uses. */
+/* A HELLO with a request id the library never uses (it counts up from 1):
+ * its response is read here, or dropped by srtpfwd_ctl_event. */
 static int
-run_hello(struct ctx *x)
+send_hello(struct ctx *x, uint32_t id)
 {
-	static uint8_t rsp[PROTO_MSG_MAX];
-	const uint32_t id = 0x80000001u;
 	struct proto_writer w;
-	struct proto_hdr h;
-	struct proto_iter it;
-	struct proto_attr_view a;
 	uint8_t req[128];
-	char name[72] = "?";
-	unsigned int version = 0;
-	uint32_t msg_max = 0;
 	long len;
 
 	proto_begin(&w, req, sizeof(req), PROTO_MSG_HELLO, 0, id, 0);
@@ -1012,7 +1005,25 @@ run_hello(struct ctx *x)
 	proto_put_u8(&w, PROTO_A_VERSION_MAX, PROTO_VERSION);
 	proto_put_str(&w, PROTO_A_NAME, PROG);
 	len = proto_finish(&w);
-	if (len < 0 || srtpfwd_ctl_send(x->c, req, (size_t)len) != 0)
+	return len < 0 ? -1 : srtpfwd_ctl_send(x->c, req, (size_t)len);
+}
+
+/* HELLO again, to show what the server says of itself (the library keeps
+ * only the connection). */
+static int
+run_hello(struct ctx *x)
+{
+	static uint8_t rsp[PROTO_MSG_MAX];
+	const uint32_t id = 0x80000001u;
+	struct proto_hdr h;
+	struct proto_iter it;
+	struct proto_attr_view a;
+	char name[72] = "?";
+	unsigned int version = 0;
+	uint32_t msg_max = 0;
+	long len;
+
+	if (send_hello(x, id) != 0)
 		return conn_error(x, srtpfwd_ctl_error(x->c));
 	do {
 		len = srtpfwd_ctl_recv(x->c, rsp, sizeof(rsp), &h, x->timeout_ms);
@@ -1286,6 +1297,7 @@ run_events(struct ctx *x, struct request *r)
 {
 	int64_t deadline = r->wait_ms >= 0 ? now_ms() + r->wait_ms : INT64_MAX;
 	struct sigaction sa, old_int, old_term;
+	int64_t last_hello = now_ms();
 	uint64_t seen = 0;
 	int rc = result(x, srtpfwd_ctl_subscribe(x->c, r->mask));
 
@@ -1308,6 +1320,15 @@ run_events(struct ctx *x, struct request *r)
 
 		if (left <= 0)
 			break;
+		/* The server cuts a client that sends nothing for its idle time
+		 * (--ctl-idle, 1 s at the least); HELLO is the keepalive. */
+		if (now_ms() - last_hello >= EVENTS_KEEPALIVE_MS) {
+			last_hello = now_ms();
+			if (send_hello(x, 0x80000002u) != 0) {
+				rc = conn_error(x, srtpfwd_ctl_error(x->c));
+				break;
+			}
+		}
 		/* short waits, so a signal is noticed (the library retries EINTR) */
 		got = srtpfwd_ctl_event(x->c, &ev, (int)(left < 200 ? left : 200));
 		if (got < 0) {

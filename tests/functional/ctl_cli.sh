@@ -99,7 +99,7 @@ tls_args=()
 	--tls-cert "$dir/server.pem" --tls-key "$dir/server.key" --tls-allow sip1.test)
 "$srtpfwd" --no-huge --no-pci -m 256 --no-shconf --file-prefix="srtpfwd_ctlcli$$" \
 	--log-level='*:warning' -l 0,1 -- --port net_null0 --addr 0:192.0.2.1/24 \
-	--ctl-unix "$dir/ctl.sock" "${tls_args[@]}" --duration 100 --stats 0 \
+	--ctl-unix "$dir/ctl.sock" "${tls_args[@]}" --ctl-idle 2 --duration 100 --stats 0 \
 	>"$dir/daemon.log" 2>&1 &
 pid=$!
 for _ in $(seq 100); do
@@ -213,6 +213,8 @@ fi
 
 # ---- events: nothing within a second; then a timeout event ----
 expect "events wait=1: nothing" 0 "" events wait=1
+# the daemon cuts clients silent for 2 s (--ctl-idle 2): events keeps alive
+expect "events wait=4: kept alive past --ctl-idle 2" 0 "" events wait=4
 "$ctl" -s "$dir/ctl.sock" events mask=timeout count=1 wait=10 >"$dir/ev.out" 2>&1 &
 evpid=$!
 sleep 0.5 # subscribed before the session exists
