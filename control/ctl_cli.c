@@ -223,7 +223,6 @@ b64_decode(const char *s, size_t n, uint8_t *out, size_t cap)
 			out[len++] = (uint8_t)(acc >> bits);
 		}
 	}
-	acc = 0;
 	return (long)len;
 }
 

@@ -98,7 +98,7 @@ tls_args=()
 [ $tls_ok = 1 ] && tls_args=(--ctl-tls "127.0.0.1:$tls_port" --tls-ca "$dir/ca.pem"
 	--tls-cert "$dir/server.pem" --tls-key "$dir/server.key" --tls-allow sip1.test)
 "$srtpfwd" --no-huge --no-pci -m 256 --no-shconf --file-prefix="srtpfwd_ctlcli$$" \
-	--log-level='*:warning' -l 0,1 -- --port net_null0 --addr 0:192.0.2.1/24 \
+	--log-level='*:warning' -l 0,1 -- --port net_null0 --addr 0:192.0.2.1/24 --addr 0:2001:db8::1/64 \
 	--ctl-unix "$dir/ctl.sock" "${tls_args[@]}" --ctl-idle 2 --duration 100 --stats 0 \
 	>"$dir/daemon.log" 2>&1 &
 pid=$!
@@ -196,7 +196,7 @@ refuse "odd local port (ERROR_ATTR)" 1 \
 	"srtpfwd-ctl: BAD_ATTRIBUTE: leg 0: LOCAL_PORT 3: need an even port (RTP; RTCP is the odd one above it) (attribute LOCAL_PORT)" \
 	create id=1 leg0.addr=0 leg0.port=3 leg0.remote=192.0.2.10:4000 leg1.addr=0 leg1.latch
 refuse "local address not configured" 1 \
-	"srtpfwd-ctl: BAD_ATTRIBUTE: leg 1: local address 7 not configured (1 configured)" \
+	"srtpfwd-ctl: BAD_ATTRIBUTE: leg 1: local address 7 not configured (2 configured)" \
 	create id=1 leg0.addr=0 leg0.remote=192.0.2.10:4000 leg1.addr=7 leg1.latch
 
 # -f stops at the first failure: line 3 is never run.
@@ -329,6 +329,20 @@ if run 2 && grep -qF "expected a COMMAND or -f FILE" <<<"$err"; then
 	ok "no command (2): usage"
 else
 	fail "no command: rc $rc: $err"
+fi
+
+# IPv6: the remote's family must be the local address's; [V6]:PORT shown back.
+refuse "IPv6 remote on an IPv4 address" 1 \
+	"srtpfwd-ctl: BAD_ATTRIBUTE: leg 1: remote is IPv6 but local address 0 is IPv4 (the leg's family)" \
+	create id=6 leg0.addr=0 leg0.latch leg1.addr=0 leg1.remote=[2001:db8::7]:5000
+if run 0 create id=6 leg0.addr=0 leg0.latch leg1.addr=1 leg1.remote=[2001:db8::7]:5000 leg1.mux &&
+	slot=$(awk '$1 == "slot" { print $2 }' <<<"$out") && run 0 get slot="$slot" &&
+	[ "$(sed -n 5,7p <<<"$out")" = "leg  addr  port   remote              flags  dscp  in  out
+0    0     16392  -                   latch  0     -   -
+1    1     16384  [2001:db8::7]:5000  mux    0     -   -" ] && run 0 delete slot="$slot"; then
+	ok "IPv6 leg: [2001:db8::7]:5000 shown back; a latching leg with no remote yet shows -"
+else
+	fail "IPv6 leg: rc $rc: $out $err"
 fi
 
 # Key on the command line: done, with a warning; a world-readable file: warned.
