@@ -3,7 +3,7 @@
 # `srtpfwd --check-config`, and every script there is valid bash and prints
 # its usage (exit 2) when called wrongly. Args: the srtpfwd binary.
 set -u
-bin=$1
+bin=$(realpath "$1")
 cd "$(dirname "$0")/../.." || exit 1
 fail=0
 n=0
