@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -258,9 +259,11 @@ hello(struct srtpfwd_ctl *c)
 }
 
 static int
-connect_unix(const char *path, char *err, size_t err_len)
+connect_unix(const char *path, int timeout_ms, char *err, size_t err_len)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct timeval tv = {.tv_sec = timeout_ms / 1000, .tv_usec = timeout_ms % 1000 * 1000};
+	const struct timeval zero = {0, 0};
 	int fd;
 
 	if (strlen(path) >= sizeof(sa.sun_path)) {
@@ -269,8 +272,15 @@ connect_unix(const char *path, char *err, size_t err_len)
 	}
 	strcpy(sa.sun_path, path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
-		snprintf(err, err_len, "%s: %s", path, strerror(errno));
+	/* A blocking unix connect waits, while the server's listen backlog
+	 * is full, for as long as the send timeout says: forever unless
+	 * set. The timeout is cleared again: sends poll for themselves. */
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) != 0 ||
+	    connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &zero, sizeof(zero)) != 0) {
+		snprintf(err, err_len, "%s: %s", path,
+			 errno == EAGAIN ? "timed out (the server accepts no connection)"
+					 : strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return -1;
@@ -352,8 +362,8 @@ srtpfwd_ctl_connect(const char *target, const struct srtpfwd_ctl_tls *tls, int t
 		return NULL;
 	}
 	c->timeout_ms = timeout_ms > 0 ? timeout_ms : 5000;
-	c->fd = is_unix ? connect_unix(target + (strncmp(target, "unix:", 5) == 0 ? 5 : 0), err,
-				       err_len)
+	c->fd = is_unix ? connect_unix(target + (strncmp(target, "unix:", 5) == 0 ? 5 : 0),
+				       c->timeout_ms, err, err_len)
 			: connect_tcp(target, c->timeout_ms, err, err_len);
 	if (c->fd < 0)
 		goto fail;
