@@ -433,7 +433,10 @@ client_io(struct ctl_server *s, struct client *c, short revents, int64_t now)
 	char err[256];
 	int n = 0;
 
-	if (revents & (POLLERR | POLLNVAL))
+	/* A reset during the handshake is a failed handshake: the handshake
+	 * reads what came before it (often an alert saying why), fails, and
+	 * is counted. */
+	if ((revents & POLLNVAL) || ((revents & POLLERR) && !c->handshaking))
 		return -1;
 	if (c->handshaking) {
 		int r = ctl_tls_handshake(c->tls, err, sizeof(err));
