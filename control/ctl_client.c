@@ -116,6 +116,15 @@ srtpfwd_ctl_send(struct srtpfwd_ctl *c, const uint8_t *msg, size_t len)
 				continue;
 			}
 		}
+		if (n <= 0 && c->tls != NULL) {
+			uint8_t b[64];
+
+			/* A server that refused our certificate said why in an
+			 * alert before it closed: read it (the connection is
+			 * done with anyway). */
+			ctl_tls_read(c->tls, b, sizeof(b));
+			return FAIL(c, "send: %s", ctl_tls_error(c->tls));
+		}
 		if (n <= 0)
 			return FAIL(c, "send: connection lost");
 		off += (size_t)n;
@@ -149,7 +158,8 @@ recv_msg(struct srtpfwd_ctl *c, struct proto_hdr *h, int timeout_ms)
 		if (n == 0)
 			return FAIL(c, "the server closed the connection");
 		if (n < 0)
-			return FAIL(c, "receive: connection lost");
+			return FAIL(c, "receive: %s",
+				    c->tls != NULL ? ctl_tls_error(c->tls) : "connection lost");
 		c->in_len += (size_t)n;
 	}
 }

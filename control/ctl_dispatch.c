@@ -419,8 +419,13 @@ ctl_dispatch(struct ctl_conn *c, const struct ctl_env *env, const uint8_t *msg, 
 	if (proto_hdr_parse(msg, len, &h, err, sizeof(err)) != 0 || h.length > len ||
 	    (h.flags & PROTO_F_RESPONSE)) {
 		*close_after = 1;
-		if (err[0] == '\0' || h.length > len)
-			snprintf(err, sizeof(err), "header: a request of %zu bytes", len);
+		/* what proto_hdr_parse found stands: the server passes only the
+		 * header of a message whose header is broken */
+		if (err[0] == '\0' && h.length > len)
+			snprintf(err, sizeof(err), "header: length %u, the message has %zu bytes",
+				 h.length, len);
+		else if (err[0] == '\0')
+			snprintf(err, sizeof(err), "header: RESPONSE flag set in a request");
 		return error_reply(out, cap, len >= 2 ? msg[1] : 0,
 				   len >= 12 ? proto_rd32(msg + 8) : 0, PROTO_ST_BAD_MESSAGE, 0,
 				   err);

@@ -374,6 +374,7 @@ serve(struct ctl_server *s, struct client *c, int64_t now)
 		if (n > 0)
 			c->out_len += (size_t)n;
 		c->since_ms = now;
+		c->partial_ms = 0; /* what is left is the next message: its clock starts now */
 		if (close_after) {
 			s->st.bad_messages++;
 			LOG(s, NOTICE, "%s client cut off: broken request\n", c->name);
@@ -439,7 +440,10 @@ client_io(struct ctl_server *s, struct client *c, short revents, int64_t now)
 	char err[256];
 	int n = 0;
 
-	if (revents & (POLLERR | POLLNVAL))
+	/* A reset during the handshake is a failed handshake: the handshake
+	 * reads what came before it (often an alert saying why), fails, and
+	 * is counted. */
+	if ((revents & POLLNVAL) || ((revents & POLLERR) && !c->handshaking))
 		return -1;
 	if (c->handshaking) {
 		int r = ctl_tls_handshake(c->tls, err, sizeof(err));
@@ -473,6 +477,11 @@ client_io(struct ctl_server *s, struct client *c, short revents, int64_t now)
 	if (c->closing && c->out_len == 0)
 		return -1;
 	c->stalled_ms = out_has_room(c) ? 0 : (c->stalled_ms != 0 ? c->stalled_ms : now);
+	/* Not read from while its responses wait: a message it began is
+	 * not late meanwhile (stall_ms judges it); timed again from the
+	 * next read. */
+	if (c->stalled_ms != 0)
+		c->partial_ms = 0;
 	return n;
 }
 

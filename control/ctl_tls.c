@@ -1,4 +1,5 @@
 /* ctl_tls.c: the control channel's TLS (see ctl_tls.h). */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@ struct ctl_tls {
 	SSL *ssl;
 	int want_write;
 	char peer[128];
+	char err[160]; /* why the last read or write failed */
 };
 
 /* The newest OpenSSL error as text, then the queue cleared so a later
@@ -184,14 +186,25 @@ fail:
 	return NULL;
 }
 
-/* SSL_get_error as AGAIN or failure; remembers which way to poll. */
+/* SSL_get_error as AGAIN or failure; remembers which way to poll, or
+ * why it failed. */
 static int
 again_or_fail(struct ctl_tls *t, int r)
 {
-	switch (SSL_get_error(t->ssl, r)) {
+	int e = SSL_get_error(t->ssl, r), sys = errno;
+	unsigned long q = ERR_peek_last_error();
+
+	switch (e) {
 	case SSL_ERROR_WANT_READ: t->want_write = 0; return CTL_TLS_AGAIN;
 	case SSL_ERROR_WANT_WRITE: t->want_write = 1; return CTL_TLS_AGAIN;
-	default: return -1;
+	default:
+		if (q != 0 && ERR_reason_error_string(q) != NULL)
+			snprintf(t->err, sizeof(t->err), "TLS: %s", ERR_reason_error_string(q));
+		else if (e == SSL_ERROR_SYSCALL && sys != 0)
+			snprintf(t->err, sizeof(t->err), "%s", strerror(sys));
+		else
+			snprintf(t->err, sizeof(t->err), "connection lost");
+		return -1;
 	}
 }
 
@@ -275,6 +288,12 @@ ctl_tls_write(struct ctl_tls *t, const void *buf, size_t len)
 	r = again_or_fail(t, r);
 	ERR_clear_error();
 	return r;
+}
+
+const char *
+ctl_tls_error(const struct ctl_tls *t)
+{
+	return t->err;
 }
 
 int

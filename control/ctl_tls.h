@@ -53,6 +53,10 @@ int ctl_tls_handshake(struct ctl_tls *t, char *err, size_t err_len);
 long ctl_tls_read(struct ctl_tls *t, void *buf, size_t len);
 /** @return bytes written (> 0), CTL_TLS_AGAIN, or -1. */
 long ctl_tls_write(struct ctl_tls *t, const void *buf, size_t len);
+/** Why the last read or write failed: the alert the peer sent (a server
+ * that refused our certificate says so in one), else OpenSSL's or the
+ * system's reason. */
+const char *ctl_tls_error(const struct ctl_tls *t);
 /** Decrypted bytes already buffered (poll would not report them). */
 int ctl_tls_pending(struct ctl_tls *t);
 /** Whether the last CTL_TLS_AGAIN waits for the socket to be writable. */
