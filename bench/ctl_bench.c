@@ -30,9 +30,23 @@
  * on port 1 for leg 1) in the default media port range 16384-32767: 8 x
  * 8192 RTP/RTCP pairs a side hold the 50,000 sessions.
  *
- * Output: a table, then one line per case:
+ * The table also gives the CPU time per request of the control thread and
+ * of the client thread (they share lcore 0's CPU: the worker has the
+ * other), this process's minor page faults per request, the frames the
+ * worker forwarded during the case, and how much of the machine other
+ * processes used meanwhile (it is shared; /proc/stat counts in 10 ms ticks,
+ * so short cases read coarsely).
+ *
+ * Then the control thread's work is timed without a socket (keys_create,
+ * decoding, sessions_create/delete, an RCU grace period, ctl_dispatch per
+ * request), to say where the time goes.
+ *
+ * Output: the tables, then one line per case:
  *   ctl op=<create|rekey|delete> transport=<unix|tls> sessions=<n>
- *       rate_per_s=<n> p99_us=<n> p50_us=<n> max_us=<n> depth=<n> fwd_pkts=<n>
+ *       rate_per_s=<n> p99_us=<n> p50_us=<n> max_us=<n> depth=<n>
+ *       srv_cpu_us=<x> cli_cpu_us=<x> faults_per_req=<x> fwd_pkts=<n>
+ *       others_cpu_pct=<n>
+ *   ctl_direct what=<name> n=<n> us_per_op=<x>
  *
  * Usage: ctl_bench [--quick] [--depth N]
  */
@@ -42,6 +56,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -399,7 +414,33 @@ struct result {
 	double sec;
 	uint64_t p50_ns, p99_ns, max_ns, fwd;
 	double srv_us, cli_us; /* CPU time per request: control thread, client thread */
+	double others_pct; /* CPU other processes took, % of the machine */
+	double faults; /* minor page faults of this process, per request */
 };
+
+/* CPU time every process took (from /proc/stat) and this process took, in
+ * ns: the difference over a case is what other work ran beside it (the
+ * machine is shared). */
+static void
+machine_cpu(uint64_t *all_ns, uint64_t *self_ns, uint64_t *minflt)
+{
+	unsigned long long v[8] = {0};
+	struct rusage ru;
+	FILE *f = fopen("/proc/stat", "r");
+	uint64_t busy;
+
+	if (f == NULL || fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1],
+				&v[2], &v[3], &v[4], &v[5], &v[6], &v[7]) != 8)
+		memset(v, 0, sizeof(v));
+	if (f != NULL)
+		fclose(f);
+	busy = v[0] + v[1] + v[2] + v[5] + v[6] + v[7]; /* all but idle and iowait */
+	*all_ns = busy * (1000000000u / (uint64_t)sysconf(_SC_CLK_TCK));
+	getrusage(RUSAGE_SELF, &ru);
+	*minflt = (uint64_t)ru.ru_minflt;
+	*self_ns = ((uint64_t)ru.ru_utime.tv_sec + (uint64_t)ru.ru_stime.tv_sec) * 1000000000u +
+		   ((uint64_t)ru.ru_utime.tv_usec + (uint64_t)ru.ru_stime.tv_usec) * 1000u;
+}
 
 static uint64_t
 cpu_ns(clockid_t clk)
@@ -431,13 +472,15 @@ run_case(struct srtpfwd_ctl *c, enum op op, uint32_t n, uint32_t *slots)
 			     : op == OP_REKEY ? PROTO_MSG_SESSION_UPDATE
 					      : PROTO_MSG_SESSION_DELETE;
 	uint64_t *sent = calloc(n, sizeof(*sent)), t0, fwd0 = FWD_PKTS;
-	uint64_t srv0 = cpu_ns(CTL_CLOCK), cli0 = cpu_ns(CLOCK_THREAD_CPUTIME_ID);
+	uint64_t srv0 = cpu_ns(CTL_CLOCK), cli0 = cpu_ns(CLOCK_THREAD_CPUTIME_ID), all0, self0,
+		 all1, self1, flt0, flt1;
 	uint32_t next = 0, done = 0, n_samples = 0;
 	struct result r;
 
 	if (sent == NULL)
 		die("out of memory");
 	NEXT_ID += n;
+	machine_cpu(&all0, &self0, &flt0);
 	t0 = now_ns();
 	while (done < n) {
 		size_t off = 0;
@@ -494,6 +537,11 @@ run_case(struct srtpfwd_ctl *c, enum op op, uint32_t n, uint32_t *slots)
 		feed();
 	}
 	r.sec = (double)(now_ns() - t0) / 1e9;
+	machine_cpu(&all1, &self1, &flt1);
+	r.faults = (double)(flt1 - flt0) / n;
+	r.others_pct = all1 - all0 > self1 - self0 ? (double)((all1 - all0) - (self1 - self0)) /
+							     (r.sec * 1e9 * rte_lcore_count()) * 100
+						   : 0;
 	r.srv_us = (double)(cpu_ns(CTL_CLOCK) - srv0) / 1e3 / n;
 	r.cli_us = (double)(cpu_ns(CLOCK_THREAD_CPUTIME_ID) - cli0) / 1e3 / n;
 	r.fwd = FWD_PKTS - fwd0;
@@ -510,18 +558,19 @@ report(enum op op, const char *transport, uint32_t n, const struct result *r)
 {
 	unsigned long rate = (unsigned long)((double)n / r->sec + 0.5);
 
-	printf("%-7s %-9s %8u %5u %8.3f %10lu %8.0f %8.0f %8.0f %8.1f %8.1f %9lu\n", op_name[op],
-	       transport, n, DEPTH, r->sec, rate, (double)r->p50_ns / 1e3, (double)r->p99_ns / 1e3,
-	       (double)r->max_ns / 1e3, r->srv_us, r->cli_us, (unsigned long)r->fwd);
+	printf("%-7s %-9s %8u %5u %8.3f %10lu %8.0f %8.0f %8.0f %8.1f %8.1f %7.1f %9lu %7.0f\n",
+	       op_name[op], transport, n, DEPTH, r->sec, rate, (double)r->p50_ns / 1e3,
+	       (double)r->p99_ns / 1e3, (double)r->max_ns / 1e3, r->srv_us, r->cli_us, r->faults,
+	       (unsigned long)r->fwd, r->others_pct);
 	fflush(stdout);
 	if (N_LINES < LINES_MAX)
 		snprintf(LINES[N_LINES++], LINE_LEN,
 			 "ctl op=%s transport=%s sessions=%u rate_per_s=%lu p99_us=%.0f "
 			 "p50_us=%.0f max_us=%.0f depth=%u srv_cpu_us=%.1f cli_cpu_us=%.1f "
-			 "fwd_pkts=%lu",
+			 "faults_per_req=%.1f fwd_pkts=%lu others_cpu_pct=%.0f",
 			 op_name[op], transport, n, rate, (double)r->p99_ns / 1e3,
 			 (double)r->p50_ns / 1e3, (double)r->max_ns / 1e3, DEPTH, r->srv_us,
-			 r->cli_us, (unsigned long)r->fwd);
+			 r->cli_us, r->faults, (unsigned long)r->fwd, r->others_pct);
 }
 
 /* Create, re-key and delete n sessions; the count checked in between. */
@@ -832,7 +881,8 @@ main(int argc, char **argv)
 	pthread_t th;
 	char err[256];
 	time_t start, last_scan;
-	uint64_t loops0;
+	uint64_t loops0, poll_max = 0, scan_max = 0;
+	unsigned int scans = 0;
 
 	for (int a = 1; a < argc; a++) {
 		if (strcmp(argv[a], "--quick") == 0) {
@@ -904,9 +954,13 @@ main(int argc, char **argv)
 	       "forwarding %u plain sessions at %u kpps; sessions with two SRTP legs "
 	       "(AES_CM_128_HMAC_SHA1_80), RTP and RTCP ports\n\n",
 	       DEPTH, STABLE, FEED_PER_MS);
-	printf("%-7s %-9s %8s %5s %8s %10s %8s %8s %8s %8s %8s %9s\n", "op", "transport",
+	printf("%-7s %-9s %8s %5s %8s %10s %8s %8s %8s %8s %8s %7s %9s %7s\n", "op", "transport",
 	       "sessions", "depth", "seconds", "rate/s", "p50 us", "p99 us", "max us", "srv cpu",
-	       "cli cpu", "fwd pkts");
+	       "cli cpu", "faults", "fwd pkts", "others");
+	printf("(srv cpu, cli cpu: us of CPU per request on the control and client threads; "
+	       "faults: minor page faults per request; fwd pkts: frames the worker forwarded "
+	       "during the case; others: %% of the machine's CPU other processes used)\n");
+others: % CPU)");
 	fflush(stdout);
 	if (pthread_getcpuclockid(pthread_self(), &CTL_CLOCK) != 0)
 		die("no CPU clock for the control thread");
@@ -917,12 +971,21 @@ main(int argc, char **argv)
 	/* The control thread, as control/main.c runs it. */
 	start = last_scan = time(NULL);
 	while (!__atomic_load_n(&CLIENT_DONE, __ATOMIC_ACQUIRE)) {
+		uint64_t t = now_ns();
 		unsigned int busy = daemon_poll(D);
 
+		/* the periodic work (expiry and events scans) is timed: it
+		 * holds every request up while it runs */
+		t = now_ns() - t;
+		poll_max = RTE_MAX(poll_max, t);
 		ctl_server_poll(srv, busy ? 0 : 1);
 		if (time(NULL) != last_scan) {
 			last_scan = time(NULL);
+			t = now_ns();
 			ctl_events_scan(events);
+			t = now_ns() - t;
+			scan_max = RTE_MAX(scan_max, t);
+			scans++;
 		}
 		if (time(NULL) - start > RUN_LIMIT_S)
 			die("not done after %d s", RUN_LIMIT_S);
@@ -930,6 +993,9 @@ main(int argc, char **argv)
 	pthread_join(th, NULL);
 	if (__atomic_load_n(&daemon_worker(D, 0)->stats.loops, __ATOMIC_RELAXED) == loops0)
 		die("the worker loop did not run");
+	printf("\ncontrol loop: longest daemon_poll() %.2f ms; ctl_events_scan() %u times, the "
+	       "longest %.2f ms\n",
+	       (double)poll_max / 1e6, scans, (double)scan_max / 1e6);
 	direct_profile(QUICK ? 1000 : 10000);
 	ctl_events_free(events);
 	ctl_server_free(srv);
