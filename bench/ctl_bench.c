@@ -954,13 +954,12 @@ main(int argc, char **argv)
 	       "forwarding %u plain sessions at %u kpps; sessions with two SRTP legs "
 	       "(AES_CM_128_HMAC_SHA1_80), RTP and RTCP ports\n\n",
 	       DEPTH, STABLE, FEED_PER_MS);
+	printf("(srv cpu, cli cpu: us of CPU per request on the control and client threads; "
+	       "faults: minor page faults per request; fwd pkts: frames the worker forwarded "
+	       "during the case; others: %% of the machine's CPU other processes used)\n\n");
 	printf("%-7s %-9s %8s %5s %8s %10s %8s %8s %8s %8s %8s %7s %9s %7s\n", "op", "transport",
 	       "sessions", "depth", "seconds", "rate/s", "p50 us", "p99 us", "max us", "srv cpu",
 	       "cli cpu", "faults", "fwd pkts", "others");
-	printf("(srv cpu, cli cpu: us of CPU per request on the control and client threads; "
-	       "faults: minor page faults per request; fwd pkts: frames the worker forwarded "
-	       "during the case; others: %% of the machine's CPU other processes used)\n");
-others: % CPU)");
 	fflush(stdout);
 	if (pthread_getcpuclockid(pthread_self(), &CTL_CLOCK) != 0)
 		die("no CPU clock for the control thread");
