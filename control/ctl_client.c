@@ -1,6 +1,8 @@
 /* ctl_client.c: libsrtpfwd-ctl (see srtpfwd_ctl.h). */
 #include <errno.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -340,8 +342,13 @@ connect_tcp(const char *target, int timeout_ms, char *err, size_t err_len)
 			socklen_t el = sizeof(e);
 
 			getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &el);
-			if (e == 0)
+			if (e == 0) {
+				/* small requests, pipelined: not held back for an ACK */
+				int one = 1;
+
+				setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 				break;
+			}
 			errno = e;
 		} else if (errno == EINPROGRESS) {
 			errno = ETIMEDOUT;
