@@ -1,6 +1,7 @@
 /* daemon.c: ports, workers and the control loop (see daemon.h). */
 #include <errno.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -275,6 +276,13 @@ daemon_start(const struct daemon_config *cfg, char *err, size_t err_len)
 
 	if (check_config(cfg, err, err_len) != 0)
 		return NULL;
+	/* Key objects come and go with every create, re-key and delete. With
+	 * glibc's default trim threshold, free() hands the heap's top back to
+	 * the kernel and the next create faults it in again. Measured with
+	 * bench/ctl_bench's no-socket profile (10,000 creates after as many
+	 * deletes): sessions_create 16.6 -> 9.1 us, a dispatched CREATE
+	 * 18.7 -> 11.1 us, a dispatched re-key 8.6 -> 5.7 us. */
+	mallopt(M_TRIM_THRESHOLD, 256 << 20);
 	d = calloc(1, sizeof(*d));
 	if (d == NULL) {
 		ERR("out of memory");
