@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ctl_addr.h"
 #include "ctl_tls.h"
 #include "srtpfwd_ctl.h"
 
@@ -308,24 +309,12 @@ connect_tcp(const char *target, int timeout_ms, char *err, size_t err_len)
 	const char *port;
 	int fd = -1, r;
 
-	if (target[0] == '[') {
-		const char *e = strchr(target, ']');
-
-		if (e == NULL || e[1] != ':' || (size_t)(e - target) > sizeof(host)) {
-			snprintf(err, err_len, "%s: need [V6]:PORT", target);
-			return -1;
-		}
-		snprintf(host, sizeof(host), "%.*s", (int)(e - target - 1), target + 1);
-		port = e + 2;
-	} else {
-		const char *e = strrchr(target, ':');
-
-		if (e == NULL || (size_t)(e - target) >= sizeof(host)) {
-			snprintf(err, err_len, "%s: need HOST:PORT or a unix socket path", target);
-			return -1;
-		}
-		snprintf(host, sizeof(host), "%.*s", (int)(e - target), target);
-		port = e + 1;
+	if (ctl_split_hostport(target, host, sizeof(host), &port) != 0) {
+		snprintf(err, err_len,
+			 target[0] == '[' ? "%s: need [V6]:PORT"
+					  : "%s: need HOST:PORT or a unix socket path",
+			 target);
+		return -1;
 	}
 	r = getaddrinfo(host, port, &hints, &res);
 	if (r != 0) {

@@ -16,6 +16,7 @@
 
 #include <rte_log.h>
 
+#include "ctl_addr.h"
 #include "ctl_server.h"
 
 RTE_LOG_REGISTER(ctl_logtype, srtpfwd.ctl, INFO);
@@ -147,22 +148,11 @@ listen_tcp(struct ctl_server *s, const char *where, char *err, size_t err_len)
 	struct sockaddr_storage sa;
 	socklen_t sl = sizeof(sa);
 	char host[64];
-	const char *port, *e;
+	const char *port;
 	int fd = -1, one = 1, r;
 
-	if (where[0] == '[') {
-		e = strchr(where, ']');
-		if (e == NULL || e[1] != ':' || (size_t)(e - where) > sizeof(host))
-			goto syntax;
-		snprintf(host, sizeof(host), "%.*s", (int)(e - where - 1), where + 1);
-		port = e + 2;
-	} else {
-		e = strrchr(where, ':');
-		if (e == NULL || (size_t)(e - where) >= sizeof(host))
-			goto syntax;
-		snprintf(host, sizeof(host), "%.*s", (int)(e - where), where);
-		port = e + 1;
-	}
+	if (ctl_split_hostport(where, host, sizeof(host), &port) != 0)
+		goto syntax;
 	r = getaddrinfo(host, port, &hints, &res);
 	if (r != 0) {
 		snprintf(err, err_len, "TLS listener %s: %s", where, gai_strerror(r));
