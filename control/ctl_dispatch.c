@@ -228,19 +228,16 @@ current_remote(const struct leg *g, struct endpoint *e)
 {
 	struct egress cfg;
 	struct latch lt;
-	uint32_t q;
 
-	do {
-		q = __atomic_load_n(&g->cfg_seq, __ATOMIC_ACQUIRE);
-		cfg = g->cfg;
-	} while ((q & 1) || __atomic_load_n(&g->cfg_seq, __ATOMIC_ACQUIRE) != q);
+	/* control writes cfg itself, so only a worker's latch write can keep
+	 * seq_read() busy: retry until a copy is consistent */
+	while (!seq_read(&g->cfg_seq, &cfg, &g->cfg, sizeof(cfg)))
+		;
 	*e = cfg.remote;
 	if (!(g->flags & LEG_LATCH))
 		return;
-	do {
-		q = __atomic_load_n(&g->latch_seq, __ATOMIC_ACQUIRE);
-		lt = g->latch;
-	} while ((q & 1) || __atomic_load_n(&g->latch_seq, __ATOMIC_ACQUIRE) != q);
+	while (!seq_read(&g->latch_seq, &lt, &g->latch, sizeof(lt)))
+		;
 	if (lt.epoch == cfg.epoch && lt.remote.port != 0)
 		*e = lt.remote;
 }

@@ -95,12 +95,9 @@ watch_leg(struct ctl_events *e, uint32_t slot, const struct session *s, unsigned
 
 	if (g->flags & LEG_LATCH) {
 		struct latch lt;
-		uint32_t q;
 
-		do {
-			q = __atomic_load_n(&g->latch_seq, __ATOMIC_ACQUIRE);
-			lt = g->latch;
-		} while ((q & 1) || __atomic_load_n(&g->latch_seq, __ATOMIC_ACQUIRE) != q);
+		while (!seq_read(&g->latch_seq, &lt, &g->latch, sizeof(lt)))
+			;
 		if (lt.remote.port != 0 &&
 		    (lt.epoch != lw->latch_epoch || lt.remote.port != lw->latched.port ||
 		     memcmp(lt.remote.addr, lw->latched.addr, 16) != 0)) {
