@@ -1,0 +1,82 @@
+/* key_scan.h: does a text carry a key? Searches output (logs, replies,
+ * telemetry) for a master key or salt in every form a careless print
+ * would give it: hex, lower or upper case, bare or separated by ' ' or
+ * ':', and base64 of the key, the salt or key||salt (SDES inline) at each
+ * alignment. Test and demo code only.
+ */
+#ifndef SRTPFWD_KEY_SCAN_H
+#define SRTPFWD_KEY_SCAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+static inline void
+key_scan_hex(const uint8_t *b, size_t n, int upper, char sep, char *out)
+{
+	const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+	size_t o = 0;
+
+	for (size_t k = 0; k < n; k++) {
+		if (k > 0 && sep != '\0')
+			out[o++] = sep;
+		out[o++] = digits[b[k] >> 4];
+		out[o++] = digits[b[k] & 15];
+	}
+	out[o] = '\0';
+}
+
+/* The base64 of the whole 3-byte groups of @p b: in any base64 text that
+ * holds @p b with its first byte at a group boundary, these characters
+ * appear as they are. */
+static inline void
+key_scan_b64_groups(const uint8_t *b, size_t n, char *out)
+{
+	static const char t[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t o = 0;
+
+	for (size_t k = 0; k + 3 <= n; k += 3) {
+		uint32_t v = (uint32_t)b[k] << 16 | (uint32_t)b[k + 1] << 8 | b[k + 2];
+
+		out[o++] = t[v >> 18];
+		out[o++] = t[(v >> 12) & 63];
+		out[o++] = t[(v >> 6) & 63];
+		out[o++] = t[v & 63];
+	}
+	out[o] = '\0';
+}
+
+/* How many forms of the key (@p key_len bytes) and salt @p text holds. */
+static inline unsigned int
+key_scan(const char *text, size_t len, const uint8_t *key, size_t key_len, const uint8_t *salt,
+	 size_t salt_len)
+{
+	uint8_t ks[64];
+	const struct {
+		const uint8_t *b;
+		size_t n;
+	} parts[] = {{key, key_len}, {salt, salt_len}, {ks, key_len + salt_len}};
+	char s[256];
+	unsigned int found = 0;
+
+	if (key_len + salt_len > sizeof(ks))
+		return 0;
+	memcpy(ks, key, key_len);
+	memcpy(ks + key_len, salt, salt_len);
+	for (unsigned int p = 0; p < 3; p++) {
+		static const char seps[] = {'\0', ' ', ':'};
+
+		for (unsigned int c = 0; c < 2 && p < 2; c++)
+			for (unsigned int e = 0; e < 3; e++) {
+				key_scan_hex(parts[p].b, parts[p].n, (int)c, seps[e], s);
+				found += memmem(text, len, s, strlen(s)) != NULL;
+			}
+		for (unsigned int a = 0; a < 3; a++) {
+			key_scan_b64_groups(parts[p].b + a, parts[p].n - a, s);
+			found += memmem(text, len, s, strlen(s)) != NULL;
+		}
+	}
+	return found;
+}
+
+#endif
