@@ -317,25 +317,13 @@ bench_session(struct srtpfwd_ctl_session *s, uint32_t i)
 	}
 }
 
-static void
-put_key(struct proto_writer *w, uint16_t attr, const struct srtpfwd_ctl_key *k)
-{
-	proto_nest_begin(w, attr);
-	proto_put_u8(w, PROTO_A_SUITE, k->suite);
-	proto_put(w, PROTO_A_MASTER_KEY, k->key, k->key_len);
-	proto_put(w, PROTO_A_MASTER_SALT, k->salt, k->salt_len);
-	proto_nest_end(w);
-}
-
-/* Request @p i of a case into @p buf. libsrtpfwd-ctl builds a CREATE for
- * pipelining; UPDATE and DELETE are built here with the protocol codec,
- * attribute for attribute as srtpfwd_ctl_update/delete send them. */
+/* Request @p i of a case into @p buf, built by libsrtpfwd-ctl for
+ * pipelining. */
 static long
 build(enum op op, uint32_t i, const uint32_t *slots, uint32_t id, uint8_t *buf, size_t cap)
 {
 	struct srtpfwd_ctl_session s;
-	struct srtpfwd_ctl_key k;
-	struct proto_writer w;
+	struct srtpfwd_ctl_update u;
 	long n;
 
 	switch (op) {
@@ -345,37 +333,15 @@ build(enum op op, uint32_t i, const uint32_t *slots, uint32_t id, uint8_t *buf, 
 		explicit_bzero(&s, sizeof(s));
 		return n;
 	case OP_REKEY:
-		proto_begin(&w, buf, cap, PROTO_MSG_SESSION_UPDATE, 0, id, 0);
-		proto_put_u32(&w, PROTO_A_SLOT, slots[i]);
-		proto_nest_begin(&w, PROTO_A_LEG);
-		proto_put_u8(&w, PROTO_A_LEG_INDEX, (uint8_t)(i & 1));
-		key_of(&k, 0x40000000u + i * 2);
-		put_key(&w, PROTO_A_KEY_IN, &k);
-		key_of(&k, 0x40000000u + i * 2 + 1);
-		put_key(&w, PROTO_A_KEY_OUT, &k);
-		explicit_bzero(&k, sizeof(k));
-		proto_nest_end(&w);
-		return proto_finish(&w);
-	case OP_DELETE:
-		proto_begin(&w, buf, cap, PROTO_MSG_SESSION_DELETE, 0, id, 0);
-		proto_put_u32(&w, PROTO_A_SLOT, slots[i]);
-		return proto_finish(&w);
+		memset(&u, 0, sizeof(u));
+		key_of(&u.in, 0x40000000u + i * 2);
+		key_of(&u.out, 0x40000000u + i * 2 + 1);
+		n = srtpfwd_ctl_build_update(buf, cap, id, slots[i], i & 1, &u);
+		explicit_bzero(&u, sizeof(u));
+		return n;
+	case OP_DELETE: return srtpfwd_ctl_build_delete(buf, cap, id, slots[i]);
 	}
 	return -1;
-}
-
-/* The SLOT of a CREATE response, or 0. */
-static uint32_t
-slot_of(const uint8_t *msg, const struct proto_hdr *h)
-{
-	struct proto_iter it;
-	struct proto_attr_view a;
-
-	proto_iter_init(&it, msg + PROTO_HDR_LEN, h->length - PROTO_HDR_LEN);
-	while (proto_next(&it, &a) == 1)
-		if (a.type == PROTO_A_SLOT && a.len == 4)
-			return proto_rd32(a.val);
-	return 0;
 }
 
 /* An error response's text, for the failure message. */
@@ -527,7 +493,7 @@ run_case(struct srtpfwd_ctl *c, enum op op, uint32_t n, uint32_t *slots)
 				error_text(rsp, &h, why, sizeof(why));
 				die("%s %u of %u refused: %s", op_name[op], i, n, why);
 			}
-			if (op == OP_CREATE && (slots[i] = slot_of(rsp, &h)) == 0)
+			if (op == OP_CREATE && (slots[i] = srtpfwd_ctl_response_slot(rsp, &h)) == 0)
 				die("create %u: response without a SLOT", i);
 			if (i % stride == 0 && n_samples < SAMPLES_MAX)
 				samples[n_samples++] = t - sent[i];
@@ -804,7 +770,7 @@ direct_profile(uint32_t n)
 				die("%s %u: %s", name[o], i, err);
 			}
 			if (o == OP_CREATE)
-				slots[i] = slot_of(out, &h);
+				slots[i] = srtpfwd_ctl_response_slot(out, &h);
 		}
 		direct_line(name[o], text[o], n, t);
 	}

@@ -545,6 +545,24 @@ srtpfwd_ctl_create(struct srtpfwd_ctl *c, const struct srtpfwd_ctl_session *s, u
 	return 0;
 }
 
+static void
+put_update(struct proto_writer *w, uint32_t slot, unsigned int leg,
+	   const struct srtpfwd_ctl_update *u)
+{
+	proto_put_u32(w, PROTO_A_SLOT, slot);
+	proto_nest_begin(w, PROTO_A_LEG);
+	proto_put_u8(w, PROTO_A_LEG_INDEX, (uint8_t)leg);
+	if (u->has_remote) {
+		proto_put(w, PROTO_A_REMOTE_ADDR, u->remote_addr, u->remote_ip6 ? 16 : 4);
+		proto_put_u16(w, PROTO_A_REMOTE_PORT, u->remote_port);
+	}
+	put_key(w, PROTO_A_KEY_IN, &u->in);
+	put_key(w, PROTO_A_KEY_OUT, &u->out);
+	if (u->end_overlap)
+		proto_put(w, PROTO_A_END_OVERLAP, NULL, 0);
+	proto_nest_end(w);
+}
+
 int
 srtpfwd_ctl_update(struct srtpfwd_ctl *c, uint32_t slot, unsigned int leg,
 		   const struct srtpfwd_ctl_update *u)
@@ -553,19 +571,44 @@ srtpfwd_ctl_update(struct srtpfwd_ctl *c, uint32_t slot, unsigned int leg,
 	struct proto_hdr h;
 
 	begin(c, &w, PROTO_MSG_SESSION_UPDATE);
-	proto_put_u32(&w, PROTO_A_SLOT, slot);
-	proto_nest_begin(&w, PROTO_A_LEG);
-	proto_put_u8(&w, PROTO_A_LEG_INDEX, (uint8_t)leg);
-	if (u->has_remote) {
-		proto_put(&w, PROTO_A_REMOTE_ADDR, u->remote_addr, u->remote_ip6 ? 16 : 4);
-		proto_put_u16(&w, PROTO_A_REMOTE_PORT, u->remote_port);
-	}
-	put_key(&w, PROTO_A_KEY_IN, &u->in);
-	put_key(&w, PROTO_A_KEY_OUT, &u->out);
-	if (u->end_overlap)
-		proto_put(&w, PROTO_A_END_OVERLAP, NULL, 0);
-	proto_nest_end(&w);
+	put_update(&w, slot, leg, u);
 	return call(c, &w, &h);
+}
+
+long
+srtpfwd_ctl_build_update(uint8_t *buf, size_t cap, uint32_t request_id, uint32_t slot,
+			 unsigned int leg, const struct srtpfwd_ctl_update *u)
+{
+	struct proto_writer w;
+
+	proto_begin(&w, buf, cap, PROTO_MSG_SESSION_UPDATE, 0, request_id, 0);
+	put_update(&w, slot, leg, u);
+	return proto_finish(&w);
+}
+
+long
+srtpfwd_ctl_build_delete(uint8_t *buf, size_t cap, uint32_t request_id, uint32_t slot)
+{
+	struct proto_writer w;
+
+	proto_begin(&w, buf, cap, PROTO_MSG_SESSION_DELETE, 0, request_id, 0);
+	proto_put_u32(&w, PROTO_A_SLOT, slot);
+	return proto_finish(&w);
+}
+
+uint32_t
+srtpfwd_ctl_response_slot(const uint8_t *msg, const struct proto_hdr *h)
+{
+	struct proto_iter it;
+	struct proto_attr_view a;
+
+	if (h->length < PROTO_HDR_LEN)
+		return 0;
+	proto_iter_init(&it, msg + PROTO_HDR_LEN, h->length - PROTO_HDR_LEN);
+	while (proto_next(&it, &a) == 1)
+		if (a.type == PROTO_A_SLOT && a.len == 4)
+			return proto_rd32(a.val);
+	return 0;
 }
 
 static int

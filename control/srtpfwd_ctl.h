@@ -150,6 +150,14 @@ int srtpfwd_ctl_event(struct srtpfwd_ctl *c, struct srtpfwd_ctl_event *ev, int t
 /** Build a CREATE into @p buf. @return its length, or -1 if it does not fit. */
 long srtpfwd_ctl_build_create(uint8_t *buf, size_t cap, uint32_t request_id,
 			      const struct srtpfwd_ctl_session *s);
+/** Build an UPDATE of one leg (as srtpfwd_ctl_update sends it). */
+long srtpfwd_ctl_build_update(uint8_t *buf, size_t cap, uint32_t request_id, uint32_t slot,
+			      unsigned int leg, const struct srtpfwd_ctl_update *u);
+/** Build a DELETE. */
+long srtpfwd_ctl_build_delete(uint8_t *buf, size_t cap, uint32_t request_id, uint32_t slot);
+/** The SLOT a CREATE's response carries (@p msg as srtpfwd_ctl_recv gave
+ * it), or 0 if it has none (an error response). */
+uint32_t srtpfwd_ctl_response_slot(const uint8_t *msg, const struct proto_hdr *h);
 /** Send a built request. 0 or -1. */
 int srtpfwd_ctl_send(struct srtpfwd_ctl *c, const uint8_t *msg, size_t len);
 /**
