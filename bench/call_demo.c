@@ -34,8 +34,18 @@
  * --skip-if-unable when namespaces cannot be made, for the test suite).
  * Everything the lab made is removed at exit, on Ctrl-C and on SIGTERM.
  *
+ * The same program is the soak test (docs/testing.md): --churn N creates
+ * and deletes N sessions a second on a second control connection
+ * (pipelined) beside the calls, and at the end no session may be left but
+ * the calls' and srtpfwd's resident memory is shown; --rekey-every S
+ * re-keys every SRTP leg of every call every S seconds (each stream must
+ * still lose nothing); --hostile N sends N datagrams a second from peer A's
+ * namespace, of four kinds each aimed at one drop reason (forged SRTP,
+ * replay, no session, not media), and srtpfwd must count each exactly.
+ *
  * Usage: call_demo [--srtpfwd PATH] [--duration S] [--per-shape N]
  *                  [--skip-if-unable] [--print-config]
+ *                  [--churn N] [--rekey-every S] [--hostile N]
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -140,6 +150,8 @@ struct stream {
 	unsigned int sent, rtcp_sent;
 	unsigned int ok, rtcp_ok, by_key[2];
 	unsigned int auth_fail, replays, bad, told;
+	unsigned int fail_first, fail_last; /* RTP indices of the first and last failures */
+	int fail_err; /* libsrtp2's status for the last one */
 	uint8_t *seen; /* per RTP packet: arrived */
 	uint8_t *rtcp_seen;
 };
@@ -154,6 +166,10 @@ struct call {
 	struct srtpfwd_ctl_key in[2], out[2]; /* current keys per leg */
 	struct stream st[2]; /* st[s]: from side s */
 	uint64_t relayed[2], dropped[2]; /* srtpfwd's counters per arrival leg */
+	unsigned int rekeys;
+	uint64_t hostile_dropped; /* --hostile datagrams aimed at leg A */
+	uint8_t last_tx[2][512]; /* each side's last protected RTP packet: replayed */
+	int last_len[2];
 };
 
 static struct call CALLS[MAX_CALLS];
@@ -416,6 +432,7 @@ call_create(struct call *c, const struct call_shape *sh, unsigned int n)
 static void
 call_rekey(struct call *c)
 {
+	c->rekeys++;
 	for (unsigned int l = 0; l < 2; l++) {
 		struct srtpfwd_ctl_update u;
 		struct stream *to_peer = &c->st[1 - l], *from_peer = &c->st[l];
@@ -427,7 +444,14 @@ call_rekey(struct call *c)
 		memset(&u, 0, sizeof(u));
 		c->in[l] = u.in = new_key(c->shape->leg[l].suite);
 		c->out[l] = u.out = new_key(c->shape->leg[l].suite);
-		/* the peer first accepts what srtpfwd will send it */
+		/* the peer first accepts what srtpfwd will send it (and,
+		 * re-keyed before, forgets the key before the last) */
+		if (to_peer->rx[1] != NULL) {
+			srtp_dealloc(to_peer->rx[0]);
+			to_peer->rx[0] = to_peer->rx[1];
+			to_peer->by_key[0] += to_peer->by_key[1];
+			to_peer->by_key[1] = 0;
+		}
 		to_peer->rx[1] = ref_of(&c->out[l], 1);
 		to_peer->rx_pref = 1;
 		/* srtpfwd: the new inbound key with the old one still
@@ -523,6 +547,10 @@ stream_send(struct call *c, struct stream *st, int rtcp)
 	}
 	if (st->tx != NULL && ref_protect(st->tx, 0, rtcp, pkt, &len) != srtp_err_status_ok)
 		fail_exit("call %u: libsrtp2 protect failed", c->n + 1);
+	if (!rtcp && st->tx != NULL) {
+		memcpy(c->last_tx[st->from], pkt, (size_t)len);
+		c->last_len[st->from] = len;
+	}
 	sl = sockaddr_of(ls->ip6, local_addr(st->from, ls->ip6),
 			 (uint16_t)(c->local_port[st->from] + (rtcp && !ls->mux)), &ss);
 	fd = c->fd[st->from][rtcp && !ls->mux];
@@ -596,10 +624,17 @@ peer_receive(struct call *c, unsigned int side, int on_rtcp_port, const uint8_t 
 				key = k;
 		}
 		if (key < 0) {
-			if (err == srtp_err_status_replay_fail || err == srtp_err_status_replay_old)
+			if (err == srtp_err_status_replay_fail ||
+			    err == srtp_err_status_replay_old) {
 				st->replays++;
-			else
-				st->auth_fail++;
+			} else {
+				i = (uint16_t)(rd16(buf + 2) - st->seq0);
+				if (st->auth_fail++ == 0 || i < st->fail_first)
+					st->fail_first = i;
+				if (i > st->fail_last)
+					st->fail_last = i;
+				st->fail_err = (int)err;
+			}
 			return;
 		}
 	} else {
@@ -660,12 +695,15 @@ poll_setup(void)
 static void
 peers_receive_until(uint64_t until_ms)
 {
-	for (;;) {
+	/* at least one pass even when the loop runs late (a loaded machine):
+	 * a receiver that falls behind would meet packets under keys it has
+	 * since forgotten */
+	for (int first = 1;; first = 0) {
 		uint64_t now = lab_now_ms();
 
-		if (now >= until_ms)
+		if (now >= until_ms && !first)
 			return;
-		if (poll(PFD, N_PFD, (int)(until_ms - now)) <= 0)
+		if (poll(PFD, N_PFD, now >= until_ms ? 0 : (int)(until_ms - now)) <= 0)
 			continue;
 		for (unsigned int k = 0; k < N_PFD; k++)
 			for (unsigned int m = 0; m < 64 && (PFD[k].revents & POLLIN); m++) {
@@ -680,6 +718,234 @@ peers_receive_until(uint64_t until_ms)
 				peer_receive(PFD_OF[k].c, PFD_OF[k].side, PFD_OF[k].rtcp, buf,
 					     (int)r, &src);
 			}
+	}
+}
+
+/* A latching leg's peer speaks first; the other side starts once srtpfwd
+ * reports the peer latched (GET), as a controller that waits for the
+ * PEER_LATCHED event would: media toward an unlatched leg is dropped
+ * (no_remote), by design. */
+static void
+wait_latched(void)
+{
+	uint64_t end = lab_now_ms() + 5000;
+
+	for (unsigned int k = 0; k < N_CALLS; k++)
+		for (unsigned int l = 0; l < 2; l++) {
+			struct srtpfwd_ctl_info info;
+
+			if (!CALLS[k].shape->leg[l].latch)
+				continue;
+			for (;;) {
+				if (srtpfwd_ctl_get(CTL, CALLS[k].slot, &info, NULL, NULL) != 0)
+					fail_exit("call %u: GET: %s", k + 1,
+						  srtpfwd_ctl_error(CTL));
+				if (info.leg[l].remote_port != 0)
+					break;
+				if (lab_now_ms() > end)
+					fail_exit("call %u: srtpfwd did not latch leg %c in 5 s",
+						  k + 1, "AB"[l]);
+				peers_receive_until(lab_now_ms() + 2);
+			}
+		}
+}
+
+/* ---- load and faults (--churn, --rekey-every, --hostile) ---- */
+
+/* Session churn on a second control connection: every tick, CREATEs for
+ * a tick's share of the rate and DELETEs of what the previous tick
+ * created, all pipelined, then every response. The sessions carry no
+ * media; the calls beside them must not notice. */
+#define CHURN_MAX_TICK 1024 /* creates a tick: 51,200 a second */
+static struct {
+	struct srtpfwd_ctl *c;
+	unsigned int rate; /* creates (and deletes) a second; 0: off */
+	uint32_t pending[CHURN_MAX_TICK]; /* created, to delete next tick */
+	unsigned int n_pending;
+	uint32_t next_id;
+	uint64_t created, deleted, refused;
+	uint64_t t_first, t_last; /* ms */
+} CHURN;
+
+static void
+churn_open(void)
+{
+	char err[256];
+
+	CHURN.c = srtpfwd_ctl_connect(LAB.sock, NULL, 2000, err, sizeof(err));
+	if (CHURN.c == NULL)
+		fail_exit("churn: connect: %s", err);
+}
+
+static void
+churn_send(const uint8_t *msg, long len)
+{
+	if (len <= 0 || srtpfwd_ctl_send(CHURN.c, msg, (size_t)len) != 0)
+		fail_exit("churn: send: %s", srtpfwd_ctl_error(CHURN.c));
+}
+
+/* One tick: @p creates CREATEs (0 at the end: only the DELETEs). */
+static void
+churn_tick(unsigned int creates)
+{
+	static uint8_t buf[PROTO_MSG_MAX];
+	unsigned int deletes = CHURN.n_pending, want = creates + deletes;
+	struct srtpfwd_ctl_session s;
+	struct proto_hdr h;
+
+	memset(&s, 0, sizeof(s));
+	for (unsigned int l = 0; l < 2; l++) {
+		s.leg[l].local_addr = (uint8_t)(2 * l);
+		memcpy(s.leg[l].remote_addr, LAB_PEER4[l], 4);
+		s.leg[l].remote_port = 9; /* discard: nothing is sent to it */
+	}
+	if (CHURN.t_first == 0)
+		CHURN.t_first = lab_now_ms();
+	for (unsigned int k = 0; k < creates; k++) {
+		s.id = 0x10000000u + CHURN.next_id;
+		churn_send(buf, srtpfwd_ctl_build_create(buf, sizeof(buf), CHURN.next_id++, &s));
+	}
+	for (unsigned int k = 0; k < deletes; k++)
+		churn_send(buf, srtpfwd_ctl_build_delete(buf, sizeof(buf), 0x80000000u + k,
+							 CHURN.pending[k]));
+	CHURN.n_pending = 0;
+	for (unsigned int k = 0; k < want; k++) {
+		long n = srtpfwd_ctl_recv(CHURN.c, buf, sizeof(buf), &h, 5000);
+
+		if (n <= 0)
+			fail_exit("churn: no response within 5 s (%u of %u)", k, want);
+		if (h.type == PROTO_MSG_SESSION_DELETE) {
+			if (h.status != PROTO_ST_OK)
+				fail_exit("churn: DELETE refused (%s)",
+					  proto_status_name(h.status));
+			CHURN.deleted++;
+		} else if (h.status == PROTO_ST_OK) {
+			CHURN.pending[CHURN.n_pending++] = srtpfwd_ctl_response_slot(buf, &h);
+			CHURN.created++;
+		} else {
+			CHURN.refused++;
+		}
+	}
+	if (creates > 0)
+		CHURN.t_last = lab_now_ms();
+}
+
+/* srtpfwd's resident memory, from /proc (kB), or 0. */
+static unsigned long
+srtpfwd_rss_kb(void)
+{
+	char path[64], line[256];
+	unsigned long kb = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)LAB.daemon);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "VmRSS: %lu kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+/* Hostile datagrams from peer A's namespace, each kind aimed at one drop
+ * reason, mixed into the calls: forged SRTP for a live stream (its SSRC,
+ * a sequence number ahead, a random tag), a replay of the stream's last
+ * packet from the peer's own socket, a datagram to a media port no session
+ * has, and bytes that are no media (RFC 7983) on a live port. */
+enum { H_FORGED, H_REPLAY, H_NO_SESSION, H_NOT_MEDIA, H_KINDS };
+static const char *const HOSTILE_REASON[H_KINDS] = {"srtp_auth", "srtp_replay", "no_session",
+						    "not_media"};
+static struct {
+	unsigned int rate; /* a second; 0: off */
+	int fd; /* an unrelated socket of peer A */
+	uint64_t sent[H_KINDS];
+	uint64_t before[H_KINDS], after[H_KINDS]; /* srtpfwd's drop counters */
+} HOSTILE = {.fd = -1};
+
+static void
+drop_counters(void *ctx, const char *name, uint64_t v)
+{
+	uint64_t *out = ctx;
+
+	if (strncmp(name, "drop.", 5) == 0)
+		for (unsigned int k = 0; k < H_KINDS; k++)
+			if (strcmp(name + 5, HOSTILE_REASON[k]) == 0)
+				out[k] = v;
+}
+
+static void
+hostile_counters(uint64_t out[H_KINDS])
+{
+	memset(out, 0, H_KINDS * sizeof(out[0]));
+	if (srtpfwd_ctl_stats(CTL, 0, drop_counters, out) != 0)
+		fail_exit("STATS: %s", srtpfwd_ctl_error(CTL));
+}
+
+/* The first call whose side A speaks SRTP over IPv4 and has sent. */
+static struct call *
+hostile_target(void)
+{
+	for (unsigned int k = 0; k < N_CALLS; k++)
+		if (CALLS[k].shape->leg[0].suite != PLAIN && !CALLS[k].shape->leg[0].ip6 &&
+		    CALLS[k].last_len[0] > 0)
+			return &CALLS[k];
+	return NULL;
+}
+
+static void
+hostile_send(unsigned int n)
+{
+	struct call *c = hostile_target();
+
+	if (HOSTILE.fd < 0) {
+		lab_enter(LAB_A);
+		HOSTILE.fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		lab_leave();
+		if (HOSTILE.fd < 0)
+			fail_exit("hostile: socket: %s", strerror(errno));
+	}
+	if (c == NULL)
+		return;
+	for (unsigned int i = 0; i < n; i++) {
+		unsigned int kind = (unsigned int)((HOSTILE.sent[0] + HOSTILE.sent[1] +
+						    HOSTILE.sent[2] + HOSTILE.sent[3]) %
+						   H_KINDS);
+		const struct stream *st = &c->st[0];
+		struct sockaddr_storage ss;
+		socklen_t sl;
+		uint8_t pkt[256];
+		int len = 12 + (int)c->shape->payload + 10, fd = HOSTILE.fd;
+		uint16_t port = c->local_port[0];
+
+		if (getrandom(pkt, sizeof(pkt), 0) != sizeof(pkt))
+			abort();
+		switch (kind) {
+		case H_FORGED:
+			pkt[0] = 0x80;
+			pkt[1] = c->shape->pt;
+			wr16(pkt + 2, (uint16_t)(st->seq0 + st->sent + 50));
+			wr32(pkt + 8, st->ssrc);
+			break;
+		case H_REPLAY:
+			len = c->last_len[0];
+			memcpy(pkt, c->last_tx[0], (size_t)len);
+			fd = c->fd[0][0]; /* the peer's own socket: behind the original */
+			break;
+		case H_NO_SESSION:
+			pkt[0] = 0x80;
+			pkt[1] = 0; /* RTP (PCMU), not RTCP */
+			port = 19999; /* below the media range: churn cycles through it all */
+			break;
+		case H_NOT_MEDIA: pkt[0] = (uint8_t)(64 + pkt[0] % 64); break;
+		}
+		sl = sockaddr_of(0, LAB_LOCAL4[0], port, &ss);
+		if (sendto(fd, pkt, (size_t)len, 0, (struct sockaddr *)&ss, sl) == len) {
+			HOSTILE.sent[kind]++;
+			/* these reach the session: its leg counts them dropped */
+			c->hostile_dropped += kind == H_FORGED || kind == H_REPLAY;
+		}
 	}
 }
 
@@ -792,7 +1058,8 @@ results_table(uint64_t *relayed_total)
 			unsigned int sent = st->sent + st->rtcp_sent, ok = st->ok + st->rtcp_ok;
 			unsigned int got = ok + st->auth_fail + st->replays + st->bad;
 			int good = ok == sent && st->auth_fail == 0 && st->replays == 0 &&
-				   st->bad == 0 && c->relayed[s] == sent && c->dropped[s] == 0;
+				   st->bad == 0 && c->relayed[s] == sent &&
+				   c->dropped[s] == (s == 0 ? c->hostile_dropped : 0);
 			char suites_[40], dir[8];
 
 			snprintf(suites_, sizeof(suites_), "%s/v%c -> %s/v%c",
@@ -803,9 +1070,14 @@ results_table(uint64_t *relayed_total)
 			       s == 0 ? c->shape->name : "", dir, suites_, sent,
 			       (unsigned long long)c->relayed[s], got, ok, st->auth_fail,
 			       st->replays, sent - (ok < sent ? ok : sent), good ? "ok" : "FAIL");
-			if (c->shape->rekey && st->rx[1] != NULL)
+			if (c->rekeys == 1 && st->rx[1] != NULL)
 				printf("  (re-keyed: %u old key, %u new)", st->by_key[0],
 				       st->by_key[1]);
+			else if (c->rekeys > 1 && st->rx[1] != NULL)
+				printf("  (re-keyed %u times)", c->rekeys);
+			if (st->auth_fail)
+				printf("  (libsrtp2 status %d, RTP %u..%u of %u)", st->fail_err,
+				       st->fail_first, st->fail_last, st->sent);
 			printf("\n");
 			*relayed_total += c->relayed[s];
 			failed += !good;
@@ -877,6 +1149,52 @@ keys_in_output(size_t *bytes)
 	return found;
 }
 
+static void
+count_sessions(void *ctx, const char *name, uint64_t v)
+{
+	if (strcmp(name, "sessions") == 0)
+		*(uint64_t *)ctx = v;
+}
+
+/* The soak options' results. @return the number of checks that failed. */
+static unsigned int
+load_results(unsigned long rss_start, unsigned long rss_end, uint64_t *sessions)
+{
+	unsigned int failed = 0;
+
+	if (srtpfwd_ctl_stats(CTL, 0, count_sessions, sessions) != 0)
+		fail_exit("STATS: %s", srtpfwd_ctl_error(CTL));
+	if (CHURN.rate) {
+		double s = (double)(CHURN.t_last - CHURN.t_first) / 1000;
+		int ok = CHURN.created == CHURN.deleted && CHURN.refused == 0 &&
+			 *sessions == N_CALLS;
+
+		printf("churn: %llu sessions created and %llu deleted in %.1f s (%.0f/s each), "
+		       "%llu refused; sessions left %llu (the %u calls)  %s\n",
+		       (unsigned long long)CHURN.created, (unsigned long long)CHURN.deleted, s,
+		       s > 0 ? (double)CHURN.created / s : 0.0, (unsigned long long)CHURN.refused,
+		       (unsigned long long)*sessions, N_CALLS, ok ? "ok" : "FAIL");
+		failed += !ok;
+	}
+	if (HOSTILE.rate) {
+		hostile_counters(HOSTILE.after);
+		printf("hostile:");
+		for (unsigned int k = 0; k < H_KINDS; k++) {
+			uint64_t counted = HOSTILE.after[k] - HOSTILE.before[k];
+			int ok = counted == HOSTILE.sent[k] && HOSTILE.sent[k] > 0;
+
+			printf(" %s sent %llu counted %llu%s%s", HOSTILE_REASON[k],
+			       (unsigned long long)HOSTILE.sent[k], (unsigned long long)counted,
+			       ok ? "" : " FAIL", k + 1 < H_KINDS ? ";" : "\n");
+			failed += !ok;
+		}
+	}
+	if (rss_start != 0 && rss_end != 0)
+		printf("srtpfwd memory: %lu kB resident after 1 s, %lu kB at the end (%+ld kB)\n",
+		       rss_start, rss_end, (long)rss_end - (long)rss_start);
+	return failed;
+}
+
 /* ---- main ---- */
 
 /* Ctrl-C or SIGTERM: say so, then the lab's own handler cleans up. */
@@ -899,12 +1217,19 @@ usage(const char *prog)
 	fprintf(stderr,
 		"usage: %s [--srtpfwd PATH] [--duration SECONDS] [--per-shape N]\n"
 		"          [--skip-if-unable] [--print-config]\n"
+		"          [--churn N] [--rekey-every S] [--hostile N]\n"
 		"  --srtpfwd PATH     the srtpfwd binary (default: ../control/srtpfwd beside this "
 		"one)\n"
-		"  --duration S       seconds of media (1..600, default 20)\n"
+		"  --duration S       seconds of media (1..86400, default 20)\n"
 		"  --per-shape N      calls of each shape (1..100, default 1)\n"
 		"  --skip-if-unable   exit 77 when namespaces cannot be made (test suites)\n"
-		"  --print-config     print the built-in srtpfwd configuration and exit\n",
+		"  --print-config     print the built-in srtpfwd configuration and exit\n"
+		"load and faults (the soak form; every check above still applies):\n"
+		"  --churn N          create and delete N sessions a second beside the calls\n"
+		"  --rekey-every S    re-key every SRTP leg of every call every S seconds\n"
+		"  --hostile N        N hostile datagrams a second from peer A, each counted\n"
+		"                     under its own drop reason (forged SRTP, replay, no\n"
+		"                     session, not media)\n",
 		prog);
 }
 
@@ -936,11 +1261,17 @@ main(int argc, char **argv)
 		{"per-shape", required_argument, NULL, 'n'},
 		{"skip-if-unable", no_argument, NULL, 'k'},
 		{"print-config", no_argument, NULL, 'p'},
+		{"churn", required_argument, NULL, 'c'},
+		{"rekey-every", required_argument, NULL, 'r'},
+		{"hostile", required_argument, NULL, 'x'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	char exe[600];
 	unsigned int duration = 20, per_shape = 1, ticks, rekey_tick, overlap_ticks;
+	unsigned int rekey_every = 0, churn_per_tick = 0, hostile_per_tick = 0;
+	unsigned long rss_start = 0, rss_end;
+	uint64_t sessions_end = 0;
 	int skip = 0, print_config = 0, o, st;
 	uint64_t t0, relayed = 0;
 	const char *note = "";
@@ -956,17 +1287,33 @@ main(int argc, char **argv)
 		case 's': snprintf(exe, sizeof(exe), "%s", optarg); break;
 		case 'd':
 		case 'n':
+		case 'c':
+		case 'r':
+		case 'x': {
+			static const char *const name[] = {"duration", "per-shape", "churn",
+							   "rekey-every", "hostile"};
+			static const unsigned long lo[] = {1, 1, 1, 2, 1};
+			static const unsigned long hi[] = {86400, 100, 50000, 3600, 100000};
+			unsigned int w = (unsigned int)(strchr("dncrx", o) - "dncrx");
+
 			v = strtoul(optarg, &end, 10);
-			if (*end != '\0' || v < 1 || v > (o == 'd' ? 600u : 100u)) {
-				fprintf(stderr, "%s: --%s %s: out of range\n", argv[0],
-					o == 'd' ? "duration" : "per-shape", optarg);
+			if (*end != '\0' || v < lo[w] || v > hi[w]) {
+				fprintf(stderr, "%s: --%s %s: out of range (%lu..%lu)\n", argv[0],
+					name[w], optarg, lo[w], hi[w]);
 				return 2;
 			}
 			if (o == 'd')
 				duration = (unsigned int)v;
-			else
+			else if (o == 'n')
 				per_shape = (unsigned int)v;
+			else if (o == 'c')
+				CHURN.rate = (unsigned int)v;
+			else if (o == 'r')
+				rekey_every = (unsigned int)v;
+			else
+				HOSTILE.rate = (unsigned int)v;
 			break;
+		}
 		case 'k': skip = 1; break;
 		case 'p': print_config = 1; break;
 		case 'h': usage(argv[0]); return 0;
@@ -999,6 +1346,10 @@ main(int argc, char **argv)
 	MAX_RTCP = ticks / RTCP_EVERY + 1;
 	rekey_tick = ticks / 2;
 	overlap_ticks = OVERLAP_MS / PTIME_MS;
+	churn_per_tick = (CHURN.rate * PTIME_MS + 999) / 1000;
+	if (churn_per_tick > CHURN_MAX_TICK)
+		churn_per_tick = CHURN_MAX_TICK;
+	hostile_per_tick = (HOSTILE.rate * PTIME_MS + 999) / 1000;
 
 	printf("== srtpfwd call demo: %zu call shapes x %u, %u s of media each way\n", N_SHAPES,
 	       per_shape, duration);
@@ -1040,6 +1391,15 @@ main(int argc, char **argv)
 	}
 	poll_setup();
 	printf("\n");
+	if (CHURN.rate)
+		churn_open();
+	if (HOSTILE.rate)
+		hostile_counters(HOSTILE.before);
+	if (CHURN.rate || HOSTILE.rate || rekey_every)
+		printf("load: churn %u sessions/s created and deleted, re-key every %u s, hostile "
+		       "%u datagrams/s\n",
+		       churn_per_tick * (1000 / PTIME_MS), rekey_every,
+		       hostile_per_tick * (1000 / PTIME_MS));
 
 	/* media: every stream one packet a ptime; latching legs' peers speak
 	 * first (a NATed phone's first packet opens the way back) */
@@ -1059,7 +1419,9 @@ main(int argc, char **argv)
 				if (str->sent % RTCP_EVERY == 1)
 					stream_send(c, str, 1);
 			}
-		if (t == rekey_tick || t == rekey_tick + overlap_ticks) {
+		if (t == 0)
+			wait_latched();
+		if (rekey_every == 0 && (t == rekey_tick || t == rekey_tick + overlap_ticks)) {
 			for (unsigned int k = 0; k < N_CALLS; k++)
 				if (CALLS[k].shape->rekey) {
 					if (t == rekey_tick)
@@ -1069,6 +1431,22 @@ main(int argc, char **argv)
 				}
 			note = t == rekey_tick ? "re-keying" : "re-keyed";
 		}
+		if (rekey_every != 0 && t > 0 && t < ticks - overlap_ticks) {
+			unsigned int period = rekey_every * (1000 / PTIME_MS);
+
+			for (unsigned int k = 0; k < N_CALLS; k++) {
+				if (t % period == 0)
+					call_rekey(&CALLS[k]);
+				else if (t % period == overlap_ticks && t > period)
+					call_end_overlap(&CALLS[k]);
+			}
+		}
+		if (CHURN.rate && t < ticks)
+			churn_tick(churn_per_tick);
+		if (HOSTILE.rate && t > 0 && t < ticks)
+			hostile_send(hostile_per_tick);
+		if (t == 1000 / PTIME_MS)
+			rss_start = srtpfwd_rss_kb();
 		if (t % (TTY ? 5 : 250) == 0 && t > 0)
 			progress((double)(lab_now_ms() - t0) / 1000, duration, note);
 		if (!lab_daemon_running(&st))
@@ -1080,9 +1458,15 @@ main(int argc, char **argv)
 	if (TTY)
 		printf("\n");
 
+	rss_end = srtpfwd_rss_kb();
+	if (CHURN.rate) {
+		churn_tick(0); /* delete what the last tick created */
+		srtpfwd_ctl_close(CHURN.c);
+	}
 	read_session_counters();
 	failed = results_table(&relayed);
 	print_global_counters();
+	failed += load_results(rss_start, rss_end, &sessions_end);
 	for (unsigned int k = 0; k < N_CALLS; k++)
 		if (srtpfwd_ctl_delete(CTL, CALLS[k].slot) != 0)
 			fail_exit("call %u: DELETE: %s", k + 1, srtpfwd_ctl_error(CTL));
@@ -1114,8 +1498,9 @@ main(int argc, char **argv)
 	lab_down();
 
 	if (failed)
-		fail_exit("%u of %u streams incomplete or not verified (table above)", failed,
-			  2 * N_CALLS);
+		fail_exit("%u checks failed: streams incomplete or not verified, churn or hostile "
+			  "counts (above)",
+			  failed);
 	if (st < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
 		fail_exit("srtpfwd did not exit cleanly on SIGTERM");
 	if (leaks)
