@@ -30,7 +30,12 @@ usage(FILE *f)
 	fprintf(f,
 		"usage: srtpgen pcap [OPTIONS] --out PREFIX [--no-rev]\n"
 		"       srtpgen gen [EAL OPTIONS] -- [OPTIONS] --ctl SOCKET [--rate PPS[,PPS...]]\n"
-		"                   [--duration S] [--warmup-ms MS] [--keep]\n"
+		"                   [--duration S] [--warmup-ms MS] [--keep] [--dir 0|1]\n"
+		"       srtpgen gen [EAL OPTIONS] -- --script PREFIX.ctl --pcap PREFIX.pcap [--ip 6]\n"
+		"                   [--rate PPS] [--dir 0|1]   replay a pcap into sessions that\n"
+		"                   srtpfwd-ctl -f PREFIX.ctl made, and check what comes out\n"
+		"gen: DPDK port 0 faces srtpfwd's leg 0, port 1 leg 1; --dir 1 sends on port 1\n"
+		"     (the -rev.pcap). Defaults: --rate 1000 --duration 2 --warmup-ms 2000\n"
 		"options (defaults: the lab of drivers-config/netns-lab.sh and af_packet.yaml):\n"
 		"  --suite S          leg 0's suite, or plain (AES_CM_128_HMAC_SHA1_80); any of\n"
 		"                     AES_CM_128_HMAC_SHA1_80/_32, AES_256_CM_HMAC_SHA1_80/_32,\n"
@@ -102,6 +107,9 @@ enum {
 	O_DURATION,
 	O_WARMUP,
 	O_KEEP,
+	O_SCRIPT,
+	O_PCAP,
+	O_DIR,
 	O_HELP,
 };
 
@@ -137,6 +145,9 @@ static const struct option OPTS[] = {
 	{"duration", required_argument, NULL, O_DURATION},
 	{"warmup-ms", required_argument, NULL, O_WARMUP},
 	{"keep", no_argument, NULL, O_KEEP},
+	{"script", required_argument, NULL, O_SCRIPT},
+	{"pcap", required_argument, NULL, O_PCAP},
+	{"dir", required_argument, NULL, O_DIR},
 	{"help", no_argument, NULL, O_HELP},
 	{NULL, 0, NULL, 0},
 };
@@ -281,6 +292,15 @@ parse_opts(int argc, char **argv, struct args *a)
 				return -1;
 			break;
 		case O_KEEP: a->r.keep = 1; break;
+		case O_SCRIPT: a->r.script = optarg; break;
+		case O_PCAP: a->r.pcap = optarg; break;
+		case O_DIR:
+			if (strcmp(optarg, "0") != 0 && strcmp(optarg, "1") != 0) {
+				fprintf(stderr, "srtpgen: --dir '%s': expected 0 or 1\n", optarg);
+				return -1;
+			}
+			a->r.dir = (unsigned int)(optarg[0] - '0');
+			break;
 		case O_HELP: usage(stdout); exit(0);
 		default: usage(stderr); return -1;
 		}
@@ -441,6 +461,16 @@ main(int argc, char **argv)
 	}
 	if (sep < 0)
 		return run_pcap(&a);
+	if (a.r.pcap != NULL && (a.r.script == NULL || a.r.n_rates != 1)) {
+		fprintf(stderr, "srtpgen gen: --pcap needs --script (its sessions' keys) and one "
+				"--rate (each frame is sent once)\n");
+		return 2;
+	}
+	if (a.r.script != NULL && a.r.ctl != NULL) {
+		fprintf(stderr, "srtpgen gen: --script sessions are made by srtpfwd-ctl -f, not "
+				"over --ctl\n");
+		return 2;
+	}
 	for (unsigned int side = 0; side < 2; side++) {
 		a.r.fwd_mac_given[side] = a.mac_given[side][1];
 		a.r.peer_mac_given[side] = a.mac_given[side][0];

@@ -87,6 +87,11 @@ int gen_opts_check(const struct gen_opts *o, char *err, size_t err_len);
 /** Make o->sessions sessions with random keys and their libsrtp2 contexts.
  *  @return the array, or NULL with @p err set. */
 struct gen_session *gen_sessions_new(const struct gen_opts *o, char *err, size_t err_len);
+/** The sessions of a script gen_write_script() wrote (srtpgen's layout):
+ *  sets o->sessions, id, ports, peers, address indexes and suites; o->ip6
+ *  must already match. @return the array, or NULL with @p err set. */
+struct gen_session *gen_read_script(const char *path, struct gen_opts *o, char *err,
+				    size_t err_len);
 /** Zero every key and free the contexts. */
 void gen_sessions_free(const struct gen_opts *o, struct gen_session *s);
 
@@ -100,6 +105,12 @@ static inline uint16_t
 gen_seq0(unsigned int dir, uint32_t i)
 {
 	return (uint16_t)(i * 7919u + dir * 30011u);
+}
+
+static inline uint32_t
+gen_ts(const struct gen_opts *o, unsigned int dir, uint32_t i, uint32_t k)
+{
+	return i * 1000003u + dir + k * (o->clock_hz / 1000u * o->ptime_ms);
 }
 
 /** Sender's and receiver's UDP ports of direction @p dir, session @p i. */

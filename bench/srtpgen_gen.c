@@ -63,7 +63,8 @@ struct gen {
 	uint32_t *slot; /* srtpfwd's slot of each session, 0: not created */
 	uint32_t *first_k; /* per session: first packet number of the current phase */
 	uint8_t *seen; /* warm-up: a packet of this session came back */
-	uint16_t port[2];
+	uint16_t port[2]; /* side 0's and side 1's */
+	unsigned int dir; /* frames go out of side dir, come back on 1 - dir */
 	struct rte_mempool *pool;
 	uint64_t hz;
 	int fwd_known[2];
@@ -72,6 +73,9 @@ struct gen {
 	uint64_t bad[BAD_MAX];
 	uint64_t *lat;
 	uint32_t n_lat;
+	/* --pcap: the frames, one after the other in one buffer */
+	uint8_t *pcap_buf;
+	uint32_t *pcap_off, *pcap_len, n_pcap, pcap_next;
 };
 
 static void
@@ -236,7 +240,7 @@ sink_frame(struct gen *g, const uint8_t *p, unsigned int len, uint64_t now)
 	static uint8_t msg[GEN_FRAME_MAX], want[GEN_SIZE_MAX];
 	const struct gen_opts *o = &g->o;
 	const int ip6 = o->ip6;
-	const unsigned int l4 = 14 + (ip6 ? 40 : 20);
+	const unsigned int l4 = 14 + (ip6 ? 40 : 20), d = g->dir, rx = 1 - d;
 	unsigned int udp_len, type = len >= 14 ? rd16(p + 12) : 0;
 	const uint8_t *ip = p + 14, *udp = p + l4, *src, *dst;
 	uint32_t i, k;
@@ -244,7 +248,7 @@ sink_frame(struct gen *g, const uint8_t *p, unsigned int len, uint64_t now)
 	int mlen;
 	enum bad why;
 
-	if (neigh_frame(g, 1, p, len))
+	if (neigh_frame(g, rx, p, len))
 		return;
 	if (type != (ip6 ? 0x86dd : 0x0800) || len < l4 || ip[ip6 ? 6 : 9] != 17) {
 		g->other++;
@@ -284,7 +288,7 @@ sink_frame(struct gen *g, const uint8_t *p, unsigned int len, uint64_t now)
 		why = BAD_UDP_CKSUM;
 		goto bad;
 	}
-	if (!same_addr(src, o->local[1], ip6) || !same_addr(dst, o->peer[1], ip6)) {
+	if (!same_addr(src, o->local[rx], ip6) || !same_addr(dst, o->peer[rx], ip6)) {
 		why = BAD_ADDR;
 		goto bad;
 	}
@@ -296,7 +300,7 @@ sink_frame(struct gen *g, const uint8_t *p, unsigned int len, uint64_t now)
 	}
 	mlen = (int)udp_len - 8;
 	memcpy(msg, udp + 8, (size_t)mlen);
-	if (g->s[i].rx[0] != NULL && srtp_unprotect(g->s[i].rx[0], msg, &mlen) != srtp_err_status_ok) {
+	if (g->s[i].rx[d] != NULL && srtp_unprotect(g->s[i].rx[d], msg, &mlen) != srtp_err_status_ok) {
 		why = BAD_SRTP;
 		goto bad;
 	}
@@ -305,10 +309,9 @@ sink_frame(struct gen *g, const uint8_t *p, unsigned int len, uint64_t now)
 		goto bad;
 	}
 	k = rd32(msg + 12 + 4);
-	if (msg[0] != 0x80 || rd32(msg + 8) != gen_ssrc(o, 0, i) || rd32(msg + 12) != i ||
-	    k >= g->s[i].sent[0] || msg[1] != (o->pt | (k == 0 ? 0x80 : 0)) ||
-	    rd16(msg + 2) != (uint16_t)(gen_seq0(0, i) + k) ||
-	    rd32(msg + 4) != i * 1000003u + k * (o->clock_hz / 1000u * o->ptime_ms)) {
+	if (msg[0] != 0x80 || rd32(msg + 8) != gen_ssrc(o, d, i) || rd32(msg + 12) != i ||
+	    k >= g->s[i].sent[d] || msg[1] != (o->pt | (k == 0 ? 0x80 : 0)) ||
+	    rd16(msg + 2) != (uint16_t)(gen_seq0(d, i) + k) || rd32(msg + 4) != gen_ts(o, d, i, k)) {
 		why = BAD_RTP;
 		goto bad;
 	}
@@ -328,7 +331,7 @@ sink_frame(struct gen *g, const uint8_t *p, unsigned int len, uint64_t now)
 		return;
 	}
 	g->verified++;
-	if (g->n_lat < LAT_MAX && now >= tsc)
+	if (g->n_lat < LAT_MAX && tsc != 0 && now >= tsc)
 		g->lat[g->n_lat++] = now - tsc;
 	return;
 bad:
@@ -348,10 +351,10 @@ poll_rx(struct gen *g)
 			const uint8_t *p = rte_pktmbuf_mtod(m[k], const uint8_t *);
 
 			/* one segment: frames are under 1600 bytes */
-			if (side == 1)
+			if (side != g->dir)
 				sink_frame(g, p, m[k]->data_len, now);
 			else
-				neigh_frame(g, 0, p, m[k]->data_len);
+				neigh_frame(g, side, p, m[k]->data_len);
 		}
 		if (n > 0)
 			rte_pktmbuf_free_bulk(m, n);
@@ -368,11 +371,26 @@ send_some(struct gen *g, unsigned int n, uint32_t *next)
 
 	if (n > BURST)
 		n = BURST;
+	if (g->pcap_buf != NULL) {
+		if (n > g->n_pcap - g->pcap_next)
+			n = g->n_pcap - g->pcap_next;
+		if (n == 0 || rte_pktmbuf_alloc_bulk(g->pool, m, n) != 0)
+			return n;
+		for (unsigned int k = 0; k < n; k++, g->pcap_next++) {
+			uint32_t len = g->pcap_len[g->pcap_next];
+
+			memcpy(rte_pktmbuf_mtod(m[k], uint8_t *),
+			       g->pcap_buf + g->pcap_off[g->pcap_next], len);
+			m[k]->data_len = (uint16_t)len;
+			m[k]->pkt_len = len;
+		}
+		goto send;
+	}
 	if (rte_pktmbuf_alloc_bulk(g->pool, m, n) != 0)
 		return 0;
 	for (unsigned int k = 0; k < n; k++) {
 		uint32_t i = *next;
-		unsigned int len = gen_frame(&g->o, &g->s[i], 0, rte_rdtsc(),
+		unsigned int len = gen_frame(&g->o, &g->s[i], g->dir, rte_rdtsc(),
 					     rte_pktmbuf_mtod(m[k], uint8_t *), err, sizeof(err));
 
 		if (len == 0) {
@@ -383,7 +401,8 @@ send_some(struct gen *g, unsigned int n, uint32_t *next)
 		m[k]->pkt_len = len;
 		*next = i + 1 == g->o.sessions ? 0 : i + 1;
 	}
-	sent = rte_eth_tx_burst(g->port[0], 0, m, (uint16_t)n);
+send:
+	sent = rte_eth_tx_burst(g->port[g->dir], 0, m, (uint16_t)n);
 	if (sent < n)
 		rte_pktmbuf_free_bulk(m + sent, n - sent);
 	g->offered += sent;
@@ -398,7 +417,7 @@ phase_reset(struct gen *g)
 	memset(g->bad, 0, sizeof(g->bad));
 	g->n_lat = 0;
 	for (uint32_t i = 0; i < g->o.sessions; i++)
-		g->first_k[i] = g->s[i].sent[0];
+		g->first_k[i] = g->pcap_buf != NULL ? 0 : g->s[i].sent[g->dir];
 }
 
 static uint64_t
@@ -505,27 +524,117 @@ sessions_delete(struct gen *g)
 	srtpfwd_ctl_close(c);
 }
 
-/* srtpfwd's MAC on side 0, unless given. */
+/* srtpfwd's MAC on each side, unless given. Asking also tells srtpfwd
+ * ours (it learns from ARP requests and from NS with a source link-layer
+ * address), so the next hops of the sessions just created resolve before
+ * any media: a pcap replay then loses nothing to the hold queue. Only the
+ * sending side's MAC is needed. */
 static int
 resolve(struct gen *g)
 {
 	uint64_t end = rte_rdtsc() + ms_tsc(g, RESOLVE_MS), next = 0;
+	unsigned int tx = g->dir, asked[2] = {0, 0};
 
-	if (g->r->fwd_mac_given[0])
-		return 0;
-	while (!g->fwd_known[0] && rte_rdtsc() < end) {
+	for (unsigned int side = 0; side < 2; side++)
+		g->fwd_known[side] = g->r->fwd_mac_given[side];
+	while ((!g->fwd_known[0] || !g->fwd_known[1] || asked[0] == 0 || asked[1] == 0) &&
+	       rte_rdtsc() < end) {
 		if (rte_rdtsc() >= next) {
-			resolve_ask(g, 0);
+			for (unsigned int side = 0; side < 2; side++)
+				if (!g->fwd_known[side] || asked[side] == 0) {
+					resolve_ask(g, side);
+					asked[side]++;
+				}
 			next = rte_rdtsc() + ms_tsc(g, 200);
 		}
 		poll_rx(g);
 	}
-	if (!g->fwd_known[0]) {
-		fprintf(stderr, "srtpgen: no %s answer from srtpfwd's side-0 address in %d ms\n",
-			g->o.ip6 ? "ND" : "ARP", RESOLVE_MS);
+	/* what srtpfwd says back to the last ask, before media starts */
+	end = rte_rdtsc() + ms_tsc(g, 50);
+	while (rte_rdtsc() < end)
+		poll_rx(g);
+	if (!g->fwd_known[tx]) {
+		fprintf(stderr, "srtpgen: no %s answer from srtpfwd's side-%u address in %d ms\n",
+			g->o.ip6 ? "ND" : "ARP", tx, RESOLVE_MS);
 		return -1;
 	}
+	if (!g->fwd_known[1 - tx])
+		fprintf(stderr, "srtpgen: warning: no %s answer on side %u\n",
+			g->o.ip6 ? "ND" : "ARP", 1 - tx);
 	return 0;
+}
+
+/* The frames of a pcap srtpgen wrote (classic format, Ethernet), each
+ * counted to its session by its UDP destination port. */
+static int
+pcap_load(struct gen *g, const char *path)
+{
+	uint32_t h[6], r[4], cap = 0;
+	size_t used = 0, size = 0;
+	FILE *f = fopen(path, "rb");
+	int rc = -1;
+
+	if (f == NULL) {
+		fprintf(stderr, "srtpgen: --pcap %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	if (fread(h, sizeof(h), 1, f) != 1 || h[0] != 0xa1b2c3d4 || h[5] != 1) {
+		fprintf(stderr, "srtpgen: --pcap %s: not a pcap of Ethernet frames in this "
+				"host's byte order (as srtpgen writes them)\n",
+			path);
+		goto out;
+	}
+	for (;;) {
+		uint8_t *p;
+		unsigned int l4, port;
+		uint32_t i;
+
+		if (fread(r, sizeof(r), 1, f) != 1)
+			break;
+		if (r[2] != r[3] || r[2] < 14 + 40 + 8 || r[2] > GEN_FRAME_MAX ||
+		    g->n_pcap == 10000000) {
+			fprintf(stderr, "srtpgen: --pcap %s: frame %u: length %u (or too many)\n",
+				path, g->n_pcap, r[2]);
+			goto out;
+		}
+		if (g->n_pcap == cap) {
+			cap = cap ? 2 * cap : 1024;
+			g->pcap_off = realloc(g->pcap_off, cap * sizeof(uint32_t));
+			g->pcap_len = realloc(g->pcap_len, cap * sizeof(uint32_t));
+		}
+		if (used + r[2] > size) {
+			size = size ? 2 * size : 1 << 20;
+			g->pcap_buf = realloc(g->pcap_buf, size);
+		}
+		if (g->pcap_off == NULL || g->pcap_len == NULL || g->pcap_buf == NULL) {
+			fprintf(stderr, "srtpgen: --pcap: out of memory\n");
+			goto out;
+		}
+		p = g->pcap_buf + used;
+		if (fread(p, r[2], 1, f) != 1) {
+			fprintf(stderr, "srtpgen: --pcap %s: truncated\n", path);
+			goto out;
+		}
+		l4 = 14 + (p[12] == 0x86 && p[13] == 0xdd ? 40 : (p[14] & 15u) * 4);
+		port = (unsigned int)p[l4 + 2] << 8 | p[l4 + 3];
+		i = (uint32_t)(port - g->o.local_port) / 2;
+		if (l4 + 8 > r[2] || port < g->o.local_port || i >= g->o.sessions) {
+			fprintf(stderr,
+				"srtpgen: --pcap %s: frame %u is not to a session of the script\n",
+				path, g->n_pcap);
+			goto out;
+		}
+		g->s[i].sent[g->dir]++;
+		g->pcap_off[g->n_pcap] = (uint32_t)used;
+		g->pcap_len[g->n_pcap++] = r[2];
+		used += r[2];
+	}
+	rc = g->n_pcap > 0 ? 0 : -1;
+	if (rc != 0)
+		fprintf(stderr, "srtpgen: --pcap %s: no frames\n", path);
+out:
+	fclose(f);
+	return rc;
 }
 
 /* One packet per session, again for those whose media has not come back,
@@ -677,7 +786,7 @@ gen_run(const struct gen_opts *o, const struct gen_run_opts *r, int eal_argc, ch
 	uint32_t back;
 	int rc = 1, created = 0;
 
-	if (r->ctl == NULL) {
+	if (r->ctl == NULL && r->script == NULL) {
 		fprintf(stderr, "srtpgen gen: --ctl SOCKET is required (srtpfwd's control socket)\n");
 		return 2;
 	}
@@ -701,32 +810,48 @@ gen_run(const struct gen_opts *o, const struct gen_run_opts *r, int eal_argc, ch
 	g.port[1] = 1;
 	g.pool = rte_pktmbuf_pool_create("srtpgen", NB_MBUF, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 					 (int)rte_socket_id());
-	g.slot = calloc(o->sessions, sizeof(*g.slot));
-	g.first_k = calloc(o->sessions, sizeof(*g.first_k));
-	g.seen = calloc(o->sessions, 1);
 	g.lat = malloc(LAT_MAX * sizeof(*g.lat));
-	if (g.pool == NULL || g.slot == NULL || g.first_k == NULL || g.seen == NULL ||
-	    g.lat == NULL) {
+	if (g.pool == NULL || g.lat == NULL) {
 		fprintf(stderr, "srtpgen: out of memory\n");
 		goto out_eal;
 	}
 	if (port_init(&g, 0) != 0 || port_init(&g, 1) != 0)
 		goto out_eal;
-	g.s = gen_sessions_new(&g.o, err, sizeof(err));
+	g.dir = r->dir;
+	if (r->script != NULL)
+		g.s = gen_read_script(r->script, &g.o, err, sizeof(err));
+	else
+		g.s = gen_sessions_new(&g.o, err, sizeof(err));
 	if (g.s == NULL) {
 		fprintf(stderr, "srtpgen: %s\n", err);
 		goto out_eal;
 	}
+	if (r->pcap != NULL && pcap_load(&g, r->pcap) != 0)
+		goto out;
+	g.slot = calloc(g.o.sessions, sizeof(*g.slot));
+	g.first_k = calloc(g.o.sessions, sizeof(*g.first_k));
+	g.seen = calloc(g.o.sessions, 1);
+	if (g.slot == NULL || g.first_k == NULL || g.seen == NULL) {
+		fprintf(stderr, "srtpgen: out of memory\n");
+		goto out;
+	}
 	printf("srtpgen gen: %u sessions, %s, IPv%d, %u B payload, port %u -> srtpfwd -> port "
-	       "%u, %u ms a rate\n",
-	       o->sessions, suite_field(o, suite, sizeof(suite)), o->ip6 ? 6 : 4, o->size,
-	       g.port[0], g.port[1], r->duration_ms);
-	created = 1;
-	if (sessions_create(&g) != 0 || resolve(&g) != 0)
+	       "%u, %s, %u ms a rate\n",
+	       g.o.sessions, suite_field(&g.o, suite, sizeof(suite)), g.o.ip6 ? 6 : 4, g.o.size,
+	       g.port[g.dir], g.port[1 - g.dir], r->pcap != NULL ? r->pcap : "frames built",
+	       r->duration_ms);
+	if (r->script == NULL) {
+		created = 1;
+		if (sessions_create(&g) != 0)
+			goto out;
+	}
+	if (resolve(&g) != 0)
 		goto out;
 	phase_reset(&g);
-	back = warm_up(&g);
-	printf("warm-up: %u of %u sessions forwarding\n", back, o->sessions);
+	if (r->pcap == NULL) {
+		back = warm_up(&g);
+		printf("warm-up: %u of %u sessions forwarding\n", back, g.o.sessions);
+	}
 	for (unsigned int c = 0; c < r->n_rates; c++)
 		run_case(&g, r->rates[c], &res[c]);
 	report(&g, res, r->n_rates);
@@ -746,6 +871,9 @@ out_eal:
 	free(g.first_k);
 	free(g.seen);
 	free(g.lat);
+	free(g.pcap_buf);
+	free(g.pcap_off);
+	free(g.pcap_len);
 	rte_eal_cleanup();
 	return rc;
 }

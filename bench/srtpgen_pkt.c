@@ -147,20 +147,38 @@ gen_srtp_new(int suite, const struct gen_key *k, int inbound, char *err, size_t 
 	return ctx;
 }
 
-struct gen_session *
-gen_sessions_new(const struct gen_opts *o, char *err, size_t err_len)
+/* libsrtp2 contexts for every session whose keys are set. */
+static int
+sessions_contexts(const struct gen_opts *o, struct gen_session *s, char *err, size_t err_len)
 {
 	static int srtp_ready;
-	struct gen_session *s;
 
 	if (!srtp_ready) {
 		if (srtp_init() != srtp_err_status_ok) {
 			set_err(err, err_len, "libsrtp2 srtp_init failed");
-			return NULL;
+			return -1;
 		}
 		srtp_ready = 1;
 	}
-	s = calloc(o->sessions, sizeof(*s));
+	for (uint32_t i = 0; i < o->sessions; i++)
+		for (unsigned int d = 0; d < 2; d++) {
+			if (o->suite[d] != GEN_PLAIN &&
+			    (s[i].tx[d] = gen_srtp_new(o->suite[d], &s[i].in[d], 0, err,
+						       err_len)) == NULL)
+				return -1;
+			if (o->suite[1 - d] != GEN_PLAIN &&
+			    (s[i].rx[d] = gen_srtp_new(o->suite[1 - d], &s[i].out[1 - d], 1, err,
+						       err_len)) == NULL)
+				return -1;
+		}
+	return 0;
+}
+
+struct gen_session *
+gen_sessions_new(const struct gen_opts *o, char *err, size_t err_len)
+{
+	struct gen_session *s = calloc(o->sessions, sizeof(*s));
+
 	if (s == NULL) {
 		set_err(err, err_len, "out of memory for %u sessions", o->sessions);
 		return NULL;
@@ -179,20 +197,10 @@ gen_sessions_new(const struct gen_opts *o, char *err, size_t err_len)
 				return NULL;
 			}
 		}
-		for (unsigned int d = 0; d < 2; d++) {
-			if (o->suite[d] != GEN_PLAIN &&
-			    (s[i].tx[d] = gen_srtp_new(o->suite[d], &s[i].in[d], 0, err,
-						       err_len)) == NULL) {
-				gen_sessions_free(o, s);
-				return NULL;
-			}
-			if (o->suite[1 - d] != GEN_PLAIN &&
-			    (s[i].rx[d] = gen_srtp_new(o->suite[1 - d], &s[i].out[1 - d], 1, err,
-						       err_len)) == NULL) {
-				gen_sessions_free(o, s);
-				return NULL;
-			}
-		}
+	}
+	if (sessions_contexts(o, s, err, err_len) != 0) {
+		gen_sessions_free(o, s);
+		return NULL;
 	}
 	return s;
 }
@@ -307,7 +315,7 @@ gen_frame(const struct gen_opts *o, struct gen_session *s, unsigned int dir, uin
 	r[0] = 0x80;
 	r[1] = (uint8_t)(o->pt | (k == 0 ? 0x80 : 0));
 	wr16(r + 2, (uint16_t)(gen_seq0(dir, i) + k));
-	wr32(r + 4, i * 1000003u + dir + k * (o->clock_hz / 1000u * o->ptime_ms));
+	wr32(r + 4, gen_ts(o, dir, i, k));
 	wr32(r + 8, gen_ssrc(o, dir, i));
 	gen_payload(r + 12, o->size, i, k, tsc);
 	if (s->tx[dir] != NULL) {
@@ -531,4 +539,264 @@ const char *
 gen_suite_name(int suite)
 {
 	return suite == GEN_PLAIN ? "plain" : suites[suite].name;
+}
+
+/* ---- reading a script back (gen --script) ---- */
+
+static int
+b64_value(int c)
+{
+	const char *p = c != 0 ? strchr(B64, c) : NULL;
+
+	return p != NULL ? (int)(p - B64) : -1;
+}
+
+/* Standard base64, '=' padding optional. @return the length, or -1. */
+static long
+b64_decode(const char *in, size_t n, uint8_t *out, size_t cap)
+{
+	uint32_t acc = 0;
+	size_t len = 0, bits = 0;
+
+	while (n > 0 && in[n - 1] == '=')
+		n--;
+	for (size_t k = 0; k < n; k++) {
+		int v = b64_value((unsigned char)in[k]);
+
+		if (v < 0)
+			return -1;
+		acc = acc << 6 | (uint32_t)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			if (len == cap)
+				return -1;
+			out[len++] = (uint8_t)(acc >> bits);
+		}
+	}
+	return (long)len;
+}
+
+/* One create line of the srtpgen layout. */
+struct script_line {
+	uint64_t id;
+	unsigned int addr[2], have_addr[2];
+	uint16_t port[2], rport[2];
+	int ip6[2], suite_in[2], suite_out[2];
+	uint8_t remote[2][16];
+	struct gen_key in[2], out[2];
+};
+
+/* SUITE:inline:BASE64 (no MKI: srtpgen writes none). */
+static int
+script_key(const char *v, int *suite, struct gen_key *k)
+{
+	const char *c = strchr(v, ':');
+	char name[32];
+	uint8_t raw[64];
+	long n;
+	int s;
+
+	if (c == NULL || (size_t)(c - v) >= sizeof(name) || strncmp(c + 1, "inline:", 7) != 0)
+		return -1;
+	memcpy(name, v, (size_t)(c - v));
+	name[c - v] = '\0';
+	if ((s = suite_by_name(name)) < 0)
+		return -1;
+	n = b64_decode(c + 8, strlen(c + 8), raw, sizeof(raw));
+	if (n != suites[s].key_len + suites[s].salt_len) {
+		explicit_bzero(raw, sizeof(raw));
+		return -1;
+	}
+	memset(k, 0, sizeof(*k));
+	memcpy(k->key, raw, suites[s].key_len);
+	memcpy(k->salt, raw + suites[s].key_len, suites[s].salt_len);
+	explicit_bzero(raw, sizeof(raw));
+	*suite = s;
+	return 0;
+}
+
+static int
+script_endpoint(const char *v, int *ip6, uint8_t addr[16], uint16_t *port)
+{
+	char host[64];
+	const char *e;
+	unsigned long p;
+	char *end;
+
+	if (v[0] == '[') {
+		e = strchr(v, ']');
+		if (e == NULL || e[1] != ':' || (size_t)(e - v - 1) >= sizeof(host))
+			return -1;
+		memcpy(host, v + 1, (size_t)(e - v - 1));
+		host[e - v - 1] = '\0';
+		e++;
+		*ip6 = 1;
+	} else {
+		e = strrchr(v, ':');
+		if (e == NULL || (size_t)(e - v) >= sizeof(host))
+			return -1;
+		memcpy(host, v, (size_t)(e - v));
+		host[e - v] = '\0';
+		*ip6 = 0;
+	}
+	p = strtoul(e + 1, &end, 10);
+	if (*end != '\0' || p == 0 || p > 65535 || gen_parse_ip(host, *ip6, addr) != 0)
+		return -1;
+	*port = (uint16_t)p;
+	return 0;
+}
+
+static int
+script_parse_line(char *line, struct script_line *l)
+{
+	char *save = NULL, *t = strtok_r(line, " \t\r\n", &save);
+	int have_id = 0;
+
+	memset(l, 0, sizeof(*l));
+	l->suite_in[0] = l->suite_in[1] = l->suite_out[0] = l->suite_out[1] = GEN_PLAIN;
+	if (t == NULL || strcmp(t, "create") != 0)
+		return -1;
+	while ((t = strtok_r(NULL, " \t\r\n", &save)) != NULL) {
+		char *v = strchr(t, '=');
+		unsigned int leg;
+
+		if (v == NULL)
+			return -1; /* flags (mux, latch, passthrough): not srtpgen's */
+		*v++ = '\0';
+		if (strcmp(t, "id") == 0) {
+			l->id = strtoull(v, NULL, 10);
+			have_id = 1;
+			continue;
+		}
+		if (strcmp(t, "timeout") == 0)
+			continue;
+		if (strncmp(t, "leg", 3) != 0 || (t[3] != '0' && t[3] != '1') || t[4] != '.')
+			return -1;
+		leg = (unsigned int)(t[3] - '0');
+		t += 5;
+		if (strcmp(t, "addr") == 0) {
+			l->addr[leg] = (unsigned int)strtoul(v, NULL, 10);
+			l->have_addr[leg] = 1;
+		} else if (strcmp(t, "port") == 0) {
+			l->port[leg] = (uint16_t)strtoul(v, NULL, 10);
+		} else if (strcmp(t, "remote") == 0) {
+			if (script_endpoint(v, &l->ip6[leg], l->remote[leg], &l->rport[leg]) != 0)
+				return -1;
+		} else if (strcmp(t, "in") == 0 || strcmp(t, "out") == 0) {
+			int r = t[0] == 'i' ? script_key(v, &l->suite_in[leg], &l->in[leg])
+					    : script_key(v, &l->suite_out[leg], &l->out[leg]);
+
+			explicit_bzero(v, strlen(v));
+			if (r != 0)
+				return -1;
+		} else {
+			return -1;
+		}
+	}
+	for (unsigned int g = 0; g < 2; g++)
+		if (!l->have_addr[g] || l->port[g] == 0 || l->rport[g] == 0 ||
+		    l->suite_in[g] != l->suite_out[g])
+			return -1;
+	return have_id && l->ip6[0] == l->ip6[1] && l->port[0] == l->port[1] &&
+			       l->rport[0] == l->rport[1]
+		       ? 0
+		       : -1;
+}
+
+struct gen_session *
+gen_read_script(const char *path, struct gen_opts *o, char *err, size_t err_len)
+{
+	static char iobuf[8192], line[4100];
+	struct gen_session *s = NULL;
+	struct script_line l;
+	unsigned int lineno = 0, n = 0, cap = 0;
+	FILE *f = fopen(path, "r");
+	int bad = 0;
+
+	if (f == NULL) {
+		set_err(err, err_len, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	setvbuf(f, iobuf, _IOFBF, sizeof(iobuf));
+	while (!bad && fgets(line, sizeof(line), f) != NULL) {
+		char *hash = strchr(line, '#');
+
+		lineno++;
+		if (hash != NULL)
+			*hash = '\0';
+		if (strspn(line, " \t\r\n") == strlen(line))
+			continue;
+		if (script_parse_line(line, &l) != 0) {
+			set_err(err, err_len,
+				"%s:%u: not a create line of srtpgen's layout (id=, legL.addr=, "
+				"legL.port=, legL.remote=, legL.in=/out=)",
+				path, lineno);
+			bad = 1;
+			break;
+		}
+		if (n == 0) {
+			o->id = l.id;
+			o->local_port = l.port[0];
+			o->peer_port = l.rport[0];
+			if (l.ip6[0] != o->ip6) {
+				set_err(err, err_len, "%s: the sessions are IPv%d: give --ip %d", path,
+					l.ip6[0] ? 6 : 4, l.ip6[0] ? 6 : 4);
+				bad = 1;
+				break;
+			}
+			for (unsigned int g = 0; g < 2; g++) {
+				o->addr_index[g] = l.addr[g];
+				memcpy(o->peer[g], l.remote[g], 16);
+				o->suite[g] = l.suite_in[g];
+			}
+		}
+		if (l.id != o->id + n || l.port[0] != o->local_port + 2 * n ||
+		    l.rport[0] != o->peer_port + 2 * n || l.ip6[0] != o->ip6 ||
+		    memcmp(l.remote[0], o->peer[0], 16) != 0 ||
+		    memcmp(l.remote[1], o->peer[1], 16) != 0 || l.addr[0] != o->addr_index[0] ||
+		    l.addr[1] != o->addr_index[1] || l.suite_in[0] != o->suite[0] ||
+		    l.suite_in[1] != o->suite[1] || n == GEN_SESSIONS_MAX) {
+			set_err(err, err_len,
+				"%s:%u: session %u does not follow the first one's layout (id, "
+				"ports + 2, addresses, suites)",
+				path, lineno, n);
+			bad = 1;
+			break;
+		}
+		if (n == cap) {
+			struct gen_session *grown;
+
+			cap = cap ? 2 * cap : 64;
+			grown = realloc(s, cap * sizeof(*s));
+			if (grown == NULL) {
+				set_err(err, err_len, "out of memory");
+				bad = 1;
+				break;
+			}
+			s = grown;
+		}
+		memset(&s[n], 0, sizeof(s[n]));
+		s[n].index = n;
+		memcpy(s[n].in, l.in, sizeof(l.in));
+		memcpy(s[n].out, l.out, sizeof(l.out));
+		n++;
+	}
+	explicit_bzero(&l, sizeof(l));
+	explicit_bzero(line, sizeof(line));
+	fclose(f);
+	explicit_bzero(iobuf, sizeof(iobuf));
+	o->sessions = n;
+	if (!bad && n == 0) {
+		set_err(err, err_len, "%s: no create line", path);
+		bad = 1;
+	}
+	if (!bad && (gen_opts_check(o, err, err_len) != 0 ||
+		     sessions_contexts(o, s, err, err_len) != 0))
+		bad = 1;
+	if (bad) {
+		gen_sessions_free(o, s);
+		return NULL;
+	}
+	return s;
 }
