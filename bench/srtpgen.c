@@ -31,7 +31,8 @@ usage(FILE *f)
 		"usage: srtpgen pcap [OPTIONS] --out PREFIX [--no-rev]\n"
 		"       srtpgen gen [EAL OPTIONS] -- [OPTIONS] --ctl SOCKET [--rate PPS[,PPS...]]\n"
 		"                   [--duration S] [--warmup-ms MS] [--keep] [--dir 0|1]\n"
-		"       srtpgen gen [EAL OPTIONS] -- --script PREFIX.ctl --pcap PREFIX.pcap [--ip 6]\n"
+		"       srtpgen gen [EAL OPTIONS] -- --script PREFIX.ctl --pcap PREFIX.pcap [--ip "
+		"6]\n"
 		"                   [--rate PPS] [--dir 0|1]   replay a pcap into sessions that\n"
 		"                   srtpfwd-ctl -f PREFIX.ctl made, and check what comes out\n"
 		"gen: DPDK port 0 faces srtpfwd's leg 0, port 1 leg 1; --dir 1 sends on port 1\n"
@@ -410,8 +411,7 @@ run_pcap(struct args *a)
 	       gen_suite_name(a->o.suite[1]), a->o.ip6 ? 6 : 4, a->o.size);
 	printf("  %s  (%" PRIu64 "-byte frames, side 0 -> leg 0)\n", path[0], frame_len[0]);
 	if (!a->no_rev)
-		printf("  %s  (%" PRIu64 "-byte frames, side 1 -> leg 1)\n", path[1],
-		       frame_len[1]);
+		printf("  %s  (%" PRIu64 "-byte frames, side 1 -> leg 1)\n", path[1], frame_len[1]);
 	printf("  %s  (srtpfwd-ctl -s SOCKET -f %s; mode 0600, holds the keys)\n", path[2],
 	       path[2]);
 	return 0;

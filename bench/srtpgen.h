@@ -146,8 +146,8 @@ uint16_t gen_udp_cksum(int ip6, const uint8_t *src, const uint8_t *dst, const ui
 uint16_t gen_ip4_cksum(const uint8_t *ip);
 /** The folded sum (not complemented) of the pseudo header and @p len bytes
  *  at @p l4: 0xffff when a received checksum verifies. */
-uint16_t gen_l4_sum(int ip6, const uint8_t *src, const uint8_t *dst, uint8_t proto, const uint8_t *l4,
-		    unsigned int len);
+uint16_t gen_l4_sum(int ip6, const uint8_t *src, const uint8_t *dst, uint8_t proto,
+		    const uint8_t *l4, unsigned int len);
 
 /** Write the srtpfwd-ctl script that creates the sessions (mode 0600; the
  *  file is created or truncated). @return 0, or -1 with @p err set. */

@@ -187,8 +187,8 @@ resolve_ask(struct gen *g, unsigned int side)
 		send_arp(g, side, 1, bcast, zero, t);
 	} else {
 		uint8_t mac[6] = {0x33, 0x33, 0xff, t[13], t[14], t[15]};
-		uint8_t sn[16] = {0xff, 0x02, [11] = 1, [12] = 0xff, [13] = t[13], [14] = t[14],
-				  [15] = t[15]};
+		uint8_t sn[16] = {0xff,		0x02,	      [11] = 1,	   [12] = 0xff,
+				  [13] = t[13], [14] = t[14], [15] = t[15]};
 
 		send_nd(g, side, 135, mac, sn, t);
 	}
@@ -300,7 +300,8 @@ sink_frame(struct gen *g, const uint8_t *p, unsigned int len, uint64_t now)
 	}
 	mlen = (int)udp_len - 8;
 	memcpy(msg, udp + 8, (size_t)mlen);
-	if (g->s[i].rx[d] != NULL && srtp_unprotect(g->s[i].rx[d], msg, &mlen) != srtp_err_status_ok) {
+	if (g->s[i].rx[d] != NULL &&
+	    srtp_unprotect(g->s[i].rx[d], msg, &mlen) != srtp_err_status_ok) {
 		why = BAD_SRTP;
 		goto bad;
 	}
@@ -311,7 +312,8 @@ sink_frame(struct gen *g, const uint8_t *p, unsigned int len, uint64_t now)
 	k = rd32(msg + 12 + 4);
 	if (msg[0] != 0x80 || rd32(msg + 8) != gen_ssrc(o, d, i) || rd32(msg + 12) != i ||
 	    k >= g->s[i].sent[d] || msg[1] != (o->pt | (k == 0 ? 0x80 : 0)) ||
-	    rd16(msg + 2) != (uint16_t)(gen_seq0(d, i) + k) || rd32(msg + 4) != gen_ts(o, d, i, k)) {
+	    rd16(msg + 2) != (uint16_t)(gen_seq0(d, i) + k) ||
+	    rd32(msg + 4) != gen_ts(o, d, i, k)) {
 		why = BAD_RTP;
 		goto bad;
 	}
@@ -579,8 +581,9 @@ pcap_load(struct gen *g, const char *path)
 		return -1;
 	}
 	if (fread(h, sizeof(h), 1, f) != 1 || h[0] != 0xa1b2c3d4 || h[5] != 1) {
-		fprintf(stderr, "srtpgen: --pcap %s: not a pcap of Ethernet frames in this "
-				"host's byte order (as srtpgen writes them)\n",
+		fprintf(stderr,
+			"srtpgen: --pcap %s: not a pcap of Ethernet frames in this "
+			"host's byte order (as srtpgen writes them)\n",
 			path);
 		goto out;
 	}
@@ -722,8 +725,8 @@ run_case(struct gen *g, uint32_t rate, struct result *res)
 	if (g->n_lat > 0) {
 		qsort(g->lat, g->n_lat, sizeof(g->lat[0]), cmp_u64);
 		res->p50_us = (double)g->lat[(g->n_lat - 1) / 2] * 1e6 / (double)g->hz;
-		res->p99_us = (double)g->lat[(uint64_t)(g->n_lat - 1) * 99 / 100] * 1e6 /
-			      (double)g->hz;
+		res->p99_us =
+			(double)g->lat[(uint64_t)(g->n_lat - 1) * 99 / 100] * 1e6 / (double)g->hz;
 	}
 }
 
@@ -745,8 +748,8 @@ report(const struct gen *g, const struct result *res, unsigned int n)
 	int any_bad = 0;
 
 	printf("\n%-9s %12s %12s %9s %9s %9s %21s %9s %6s %7s\n", "rate pps", "offered pps",
-	       "received pps", "loss", "p50 us", "p99 us", "verified/received", "tx full",
-	       "late", "other");
+	       "received pps", "loss", "p50 us", "p99 us", "verified/received", "tx full", "late",
+	       "other");
 	for (unsigned int c = 0; c < n; c++) {
 		char v[48];
 
@@ -754,8 +757,7 @@ report(const struct gen *g, const struct result *res, unsigned int n)
 		printf("%-9u %12.0f %12.0f %9" PRIu64 " %9.1f %9.1f %21s %9" PRIu64 " %6" PRIu64
 		       " %7" PRIu64 "\n",
 		       res[c].rate, res[c].offered_pps, res[c].received_pps, res[c].loss,
-		       res[c].p50_us, res[c].p99_us, v, res[c].refused, res[c].late,
-		       res[c].other);
+		       res[c].p50_us, res[c].p99_us, v, res[c].refused, res[c].late, res[c].other);
 		for (unsigned int b = 0; b < BAD_MAX; b++)
 			any_bad |= res[c].bad[b] != 0;
 	}
@@ -770,8 +772,8 @@ report(const struct gen *g, const struct result *res, unsigned int n)
 	printf("\n");
 	for (unsigned int c = 0; c < n; c++)
 		printf("srtpgen mode=gen suite=%s ip=%d sessions=%u size=%u offered_pps=%.0f "
-		       "received_pps=%.0f loss=%" PRIu64 " p50_us=%.1f p99_us=%.1f verified=%" PRIu64
-		       "/%" PRIu64 "\n",
+		       "received_pps=%.0f loss=%" PRIu64
+		       " p50_us=%.1f p99_us=%.1f verified=%" PRIu64 "/%" PRIu64 "\n",
 		       suite_field(&g->o, suite, sizeof(suite)), g->o.ip6 ? 6 : 4, g->o.sessions,
 		       g->o.size, res[c].offered_pps, res[c].received_pps, res[c].loss,
 		       res[c].p50_us, res[c].p99_us, res[c].verified, res[c].received);
@@ -787,7 +789,8 @@ gen_run(const struct gen_opts *o, const struct gen_run_opts *r, int eal_argc, ch
 	int rc = 1, created = 0;
 
 	if (r->ctl == NULL && r->script == NULL) {
-		fprintf(stderr, "srtpgen gen: --ctl SOCKET is required (srtpfwd's control socket)\n");
+		fprintf(stderr,
+			"srtpgen gen: --ctl SOCKET is required (srtpfwd's control socket)\n");
 		return 2;
 	}
 	if (r->duration_ms == 0) {

@@ -15,8 +15,8 @@
 #include "tests/ref.h"
 #include "srtpgen.h"
 
-static void
-set_err(char *err, size_t err_len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void set_err(char *err, size_t err_len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 static void
 set_err(char *err, size_t err_len, const char *fmt, ...)
@@ -108,8 +108,7 @@ gen_opts_check(const struct gen_opts *o, char *err, size_t err_len)
 			o->peer_port, o->sessions, last - 1);
 		return -1;
 	}
-	if ((uint64_t)o->ssrc + ((uint64_t)1 << GEN_SSRC_DIR_SHIFT) + o->sessions >
-	    UINT32_MAX) {
+	if ((uint64_t)o->ssrc + ((uint64_t)1 << GEN_SSRC_DIR_SHIFT) + o->sessions > UINT32_MAX) {
 		set_err(err, err_len, "--ssrc 0x%08x: too high for %u sessions", o->ssrc,
 			o->sessions);
 		return -1;
@@ -435,7 +434,8 @@ gen_write_script(const char *path, const struct gen_opts *o, const struct gen_se
 	}
 	/* stdio's buffer holds key text: ours, zeroed after fclose */
 	setvbuf(f, iobuf, _IOFBF, sizeof(iobuf));
-	bad |= fprintf(f, "# srtpgen: %u sessions for srtpfwd-ctl -f (keys inside: keep mode 0600)\n",
+	bad |= fprintf(f,
+		       "# srtpgen: %u sessions for srtpfwd-ctl -f (keys inside: keep mode 0600)\n",
 		       o->sessions) < 0;
 	if (comment != NULL)
 		bad |= fprintf(f, "# %s\n", comment) < 0;
@@ -450,8 +450,7 @@ gen_write_script(const char *path, const struct gen_opts *o, const struct gen_se
 			bad |= fprintf(f, " timeout=%u", o->timeout_ms) < 0;
 		for (unsigned int l = 0; l < 2 && !bad; l++) {
 			bad |= fprintf(f, " leg%u.addr=%u leg%u.port=%u leg%u.remote=%s", l,
-				       o->addr_index[l], l, gen_local_port(o, i), l,
-				       remote[l]) < 0;
+				       o->addr_index[l], l, gen_local_port(o, i), l, remote[l]) < 0;
 			if (o->suite[l] != GEN_PLAIN)
 				bad |= put_key(f, l, "in", o->suite[l], &s[i].in[l]) != 0 ||
 				       put_key(f, l, "out", o->suite[l], &s[i].out[l]) != 0;
@@ -740,8 +739,8 @@ gen_read_script(const char *path, struct gen_opts *o, char *err, size_t err_len)
 			o->local_port = l.port[0];
 			o->peer_port = l.rport[0];
 			if (l.ip6[0] != o->ip6) {
-				set_err(err, err_len, "%s: the sessions are IPv%d: give --ip %d", path,
-					l.ip6[0] ? 6 : 4, l.ip6[0] ? 6 : 4);
+				set_err(err, err_len, "%s: the sessions are IPv%d: give --ip %d",
+					path, l.ip6[0] ? 6 : 4, l.ip6[0] ? 6 : 4);
 				bad = 1;
 				break;
 			}
@@ -791,8 +790,8 @@ gen_read_script(const char *path, struct gen_opts *o, char *err, size_t err_len)
 		set_err(err, err_len, "%s: no create line", path);
 		bad = 1;
 	}
-	if (!bad && (gen_opts_check(o, err, err_len) != 0 ||
-		     sessions_contexts(o, s, err, err_len) != 0))
+	if (!bad &&
+	    (gen_opts_check(o, err, err_len) != 0 || sessions_contexts(o, s, err, err_len) != 0))
 		bad = 1;
 	if (bad) {
 		gen_sessions_free(o, s);

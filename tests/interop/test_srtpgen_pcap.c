@@ -257,8 +257,7 @@ check_case(const struct expect *e)
 
 	memset(local, 0, sizeof(local));
 	inet_pton(e->ip6 ? AF_INET6 : AF_INET, e->ip6 ? "2001:db8:a::1" : "192.0.2.1", local[0]);
-	inet_pton(e->ip6 ? AF_INET6 : AF_INET, e->ip6 ? "2001:db8:b::1" : "198.51.100.1",
-		  local[1]);
+	inet_pton(e->ip6 ? AF_INET6 : AF_INET, e->ip6 ? "2001:db8:b::1" : "198.51.100.1", local[1]);
 	snprintf(prefix, sizeof(prefix), "%s/%s", DIR_, e->name);
 	snprintf(out, sizeof(out), "%s.out", prefix);
 	REQUIRE(run_srtpgen(prefix, e->args, out) == 0);
@@ -290,7 +289,8 @@ check_case(const struct expect *e)
 	for (unsigned int d = 0; d < 2; d++) {
 		uint32_t count[SESSIONS] = {0}, ssrc_of[SESSIONS], ts0[SESSIONS];
 		uint16_t seq0[SESSIONS];
-		srtp_t rx[SESSIONS] = {NULL}; /* one inbound context per stream, as a receiver has */
+		srtp_t rx[SESSIONS] = {
+			NULL}; /* one inbound context per stream, as a receiver has */
 
 		snprintf(path, sizeof(path), d == 0 ? "%s.pcap" : "%s-rev.pcap", prefix);
 		n = read_pcap(path, fr, SESSIONS * PACKETS + 1);
@@ -357,7 +357,8 @@ check_case(const struct expect *e)
 					      srtp_err_status_ok);
 					srtp_dealloc(ctx);
 					rx[i] = ref_create((enum suite)e->suite[d], s[i].leg[d].in,
-							   s[i].leg[d].in + si->key_len, 1, NULL, 0);
+							   s[i].leg[d].in + si->key_len, 1, NULL,
+							   0);
 				}
 				CHECK_EQ(srtp_unprotect(rx[i], msg, &len), srtp_err_status_ok);
 			}
@@ -415,17 +416,21 @@ check_case(const struct expect *e)
 
 TEST(v4_aes_cm_128_hmac_sha1_80)
 {
-	const struct expect e = {"v4cm", V4 COMMON, 0,
-				 {SUITE_AES_CM_128_HMAC_SHA1_80, SUITE_AES_CM_128_HMAC_SHA1_80},
-				 160, 20, 8000};
+	const struct expect e = {
+		"v4cm", V4 COMMON,
+		0,	{SUITE_AES_CM_128_HMAC_SHA1_80, SUITE_AES_CM_128_HMAC_SHA1_80},
+		160,	20,
+		8000};
 
 	check_case(&e);
 }
 
 TEST(v6_aead_aes_128_gcm)
 {
-	const struct expect e = {"v6gcm", V6 COMMON "--suite AEAD_AES_128_GCM", 1,
-				 {SUITE_AEAD_AES_128_GCM, SUITE_AEAD_AES_128_GCM}, 160, 20, 8000};
+	const struct expect e = {"v6gcm", V6 COMMON "--suite AEAD_AES_128_GCM",
+				 1,	  {SUITE_AEAD_AES_128_GCM, SUITE_AEAD_AES_128_GCM},
+				 160,	  20,
+				 8000};
 
 	check_case(&e);
 }
@@ -462,8 +467,10 @@ TEST(v4_opus_gcm256_to_aes_cm_32)
 
 TEST(v6_srtp_to_plain)
 {
-	const struct expect e = {"v6mixed", V6 COMMON "--out-suite plain", 1,
-				 {SUITE_AES_CM_128_HMAC_SHA1_80, -1}, 160, 20, 8000};
+	const struct expect e = {"v6mixed", V6 COMMON "--out-suite plain",
+				 1,	    {SUITE_AES_CM_128_HMAC_SHA1_80, -1},
+				 160,	    20,
+				 8000};
 
 	check_case(&e);
 }
@@ -471,9 +478,13 @@ TEST(v6_srtp_to_plain)
 /* Bad options: refused with exit code 2, nothing written. */
 TEST(refused)
 {
-	static const char *const bad[] = {"--suite AES_CM_128_HMAC_SHA1_99", "--size 15",
-					  "--size 1401", "--ip 5", "--pt 72",
-					  "--local-port 65530 --sessions 5", "--peer0 fd01::2"};
+	static const char *const bad[] = {"--suite AES_CM_128_HMAC_SHA1_99",
+					  "--size 15",
+					  "--size 1401",
+					  "--ip 5",
+					  "--pt 72",
+					  "--local-port 65530 --sessions 5",
+					  "--peer0 fd01::2"};
 	char prefix[128], out[160], path[200];
 
 	for (unsigned int k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
