@@ -30,6 +30,8 @@ const uint8_t LAB_PEER6[2][16] = {{0xfd, 0x01, [15] = 2}, {0xfd, 0x02, [15] = 2}
 
 static pid_t owner; /* the process that built the lab */
 static volatile sig_atomic_t lab_is_up;
+static char watchdog_msg[160]; /* written by lab_watchdog() before alarm() */
+static volatile size_t watchdog_len;
 
 uint64_t
 lab_now_ms(void)
@@ -140,9 +142,24 @@ reap_stale(const char *tag)
 static void
 on_fatal(int sig)
 {
+	if (sig == SIGALRM && watchdog_len > 0 && write(2, watchdog_msg, watchdog_len) < 0) {
+		/* nothing more to say it with */
+	}
 	lab_down();
 	signal(sig, SIG_DFL);
 	raise(sig);
+}
+
+void
+lab_watchdog(const char *who, unsigned int seconds)
+{
+	int n = snprintf(watchdog_msg, sizeof(watchdog_msg),
+			 "%s: watchdog: still running after %u s\n", who, seconds);
+
+	watchdog_len = n < 0				  ? 0
+		       : (size_t)n < sizeof(watchdog_msg) ? (size_t)n
+							  : sizeof(watchdog_msg) - 1;
+	alarm(seconds);
 }
 
 void

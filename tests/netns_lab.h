@@ -57,6 +57,12 @@ int lab_up(const char *tag, int ipv6);
  * registered with atexit and for fatal signals by lab_up(). */
 void lab_down(void);
 
+/** Fail with a message rather than be killed silently: if this process
+ * still runs after @p seconds, SIGALRM prints "<who>: watchdog: still
+ * running after <seconds> s" on stderr, then tears the lab down and dies
+ * of the signal. Call after lab_up(). */
+void lab_watchdog(const char *who, unsigned int seconds);
+
 /** Run this thread in namespace @p ns (LAB_*), and back. */
 void lab_enter(unsigned int ns);
 void lab_leave(void);
