@@ -53,6 +53,13 @@ extern const uint8_t LAB_LOCAL6[2][16], LAB_PEER6[2][16];
  * @return 0, 77 (namespaces cannot be made: not root, no iproute2) or
  * another value on failure (with a message on stderr). */
 int lab_up(const char *tag, int ipv6);
+/** As lab_up(), for a test that runs the daemon in-process: this process
+ * moves into a new network namespace of its own (unshare), which plays D
+ * (LAB.ns[LAB_D] is "": lab_enter(LAB_D) is lab_leave()), and srtpfwd's
+ * ends of the veths are there, so nothing is added to the root namespace.
+ * Call before any other thread exists: threads keep their namespace.
+ * @return as lab_up(); 77 also if unshare() fails. */
+int lab_up_here(const char *tag, int ipv6);
 /** Kill the daemon and the child, delete namespaces and files. Idempotent;
  * registered with atexit and for fatal signals by lab_up(). */
 void lab_down(void);
