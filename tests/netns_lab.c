@@ -56,6 +56,20 @@ lab_sh(const char *fmt, ...)
 	return r == -1 || !WIFEXITED(r) ? -1 : WEXITSTATUS(r);
 }
 
+int
+lab_skip_if_unable(void)
+{
+	if (geteuid() != 0) {
+		printf("skipped: needs root (network namespaces, veths)\n");
+		return 77;
+	}
+	if (lab_sh("ip netns list >/dev/null 2>&1") != 0) {
+		printf("skipped: no \"ip netns\" (iproute2)\n");
+		return 77;
+	}
+	return 0;
+}
+
 static void
 kill_wait(volatile pid_t *pid)
 {

@@ -48,6 +48,10 @@ extern struct netns_lab LAB;
 extern const uint8_t LAB_LOCAL4[2][4], LAB_PEER4[2][4];
 extern const uint8_t LAB_LOCAL6[2][16], LAB_PEER6[2][16];
 
+/** Whether a lab can be tried here (root, "ip netns"): 0, or 77 after a
+ * test's skip line on stdout ("skipped: needs root ..."). */
+int lab_skip_if_unable(void);
+
 /** Build the lab. @p ipv6: also give the peers IPv6 addresses (else IPv6
  * is disabled on the links, which keeps them silent).
  * @return 0, 77 (namespaces cannot be made: not root, no iproute2) or

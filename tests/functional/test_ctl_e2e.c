@@ -1418,14 +1418,8 @@ main(int argc, char **argv)
 		return 2;
 	}
 	EXE = argv[1];
-	if (geteuid() != 0) {
-		printf("skipped: needs root (network namespaces, veths)\n");
+	if (lab_skip_if_unable() != 0)
 		return 77;
-	}
-	if (lab_sh("ip netns list >/dev/null 2>&1") != 0) {
-		printf("skipped: no \"ip netns\" (iproute2)\n");
-		return 77;
-	}
 	if (access(EXE, X_OK) != 0) {
 		fprintf(stderr, "%s: %s\n", EXE, strerror(errno));
 		return 1;

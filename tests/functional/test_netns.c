@@ -1845,14 +1845,8 @@ main(void)
 	int bad;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (geteuid() != 0) {
-		printf("skipped: needs root (network namespaces, veths)\n");
+	if (lab_skip_if_unable() != 0)
 		return 77;
-	}
-	if (lab_sh("ip netns list >/dev/null 2>&1") != 0) {
-		printf("skipped: no \"ip netns\" (iproute2)\n");
-		return 77;
-	}
 	/* before any thread exists: EAL's threads inherit this process's
 	 * namespace, where srtpfwd's ends of the veths are */
 	switch (lab_up_here("sfn", 1)) {
