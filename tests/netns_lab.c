@@ -167,12 +167,9 @@ on_fatal(int sig)
 void
 lab_watchdog(const char *who, unsigned int seconds)
 {
-	int n = snprintf(watchdog_msg, sizeof(watchdog_msg),
-			 "%s: watchdog: still running after %u s\n", who, seconds);
-
-	watchdog_len = n < 0				  ? 0
-		       : (size_t)n < sizeof(watchdog_msg) ? (size_t)n
-							  : sizeof(watchdog_msg) - 1;
+	snprintf(watchdog_msg, sizeof(watchdog_msg), "%s: watchdog: still running after %u s\n",
+		 who, seconds);
+	watchdog_len = strlen(watchdog_msg);
 	alarm(seconds);
 }
 
