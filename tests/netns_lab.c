@@ -30,6 +30,8 @@ const uint8_t LAB_PEER6[2][16] = {{0xfd, 0x01, [15] = 2}, {0xfd, 0x02, [15] = 2}
 
 static pid_t owner; /* the process that built the lab */
 static volatile sig_atomic_t lab_is_up;
+static char watchdog_msg[160]; /* written by lab_watchdog() before alarm() */
+static volatile size_t watchdog_len;
 
 uint64_t
 lab_now_ms(void)
@@ -52,6 +54,20 @@ lab_sh(const char *fmt, ...)
 	va_end(ap);
 	r = system(cmd);
 	return r == -1 || !WIFEXITED(r) ? -1 : WEXITSTATUS(r);
+}
+
+int
+lab_skip_if_unable(void)
+{
+	if (geteuid() != 0) {
+		printf("skipped: needs root (network namespaces, veths)\n");
+		return 77;
+	}
+	if (lab_sh("ip netns list >/dev/null 2>&1") != 0) {
+		printf("skipped: no \"ip netns\" (iproute2)\n");
+		return 77;
+	}
+	return 0;
 }
 
 static void
@@ -140,9 +156,21 @@ reap_stale(const char *tag)
 static void
 on_fatal(int sig)
 {
+	if (sig == SIGALRM && watchdog_len > 0 && write(2, watchdog_msg, watchdog_len) < 0) {
+		/* nothing more to say it with */
+	}
 	lab_down();
 	signal(sig, SIG_DFL);
 	raise(sig);
+}
+
+void
+lab_watchdog(const char *who, unsigned int seconds)
+{
+	snprintf(watchdog_msg, sizeof(watchdog_msg), "%s: watchdog: still running after %u s\n",
+		 who, seconds);
+	watchdog_len = strlen(watchdog_msg);
+	alarm(seconds);
 }
 
 void
@@ -151,6 +179,10 @@ lab_enter(unsigned int ns)
 	char path[96];
 	int fd;
 
+	if (LAB.ns[ns][0] == '\0') { /* D of lab_up_here(): this process's own */
+		lab_leave();
+		return;
+	}
 	snprintf(path, sizeof(path), "/var/run/netns/%s", LAB.ns[ns]);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || setns(fd, CLONE_NEWNET) != 0) {
@@ -191,17 +223,22 @@ tx_csum_off(unsigned int ns, const char *ifname)
 	return r;
 }
 
-int
-lab_up(const char *tag, int ipv6)
+/* @p here: srtpfwd's ends go into this process's own namespace, which
+ * it first leaves the root namespace for (lab_up_here()). */
+static int
+lab_build(const char *tag, int ipv6, int here)
 {
 	static const int fatal[] = {SIGINT,  SIGTERM, SIGHUP, SIGQUIT, SIGABRT,
 				    SIGSEGV, SIGBUS,  SIGFPE, SIGILL,  SIGALRM};
+	char in_d[48], exec_d[64], rest[72];
 	int pid = (int)getpid(), r;
 
 	owner = getpid();
 	snprintf(LAB.tag, sizeof(LAB.tag), "%s", tag);
 	for (unsigned int k = 0; k < LAB_NS; k++)
 		snprintf(LAB.ns[k], sizeof(LAB.ns[k]), "%s%c%d", tag, "DAB"[k], pid);
+	if (here)
+		LAB.ns[LAB_D][0] = '\0';
 	snprintf(LAB.dev[0], sizeof(LAB.dev[0]), "%sa", tag);
 	snprintf(LAB.dev[1], sizeof(LAB.dev[1]), "%sb", tag);
 	snprintf(LAB.ifname[LAB_A], sizeof(LAB.ifname[0]), "%sap", tag);
@@ -209,6 +246,10 @@ lab_up(const char *tag, int ipv6)
 	snprintf(LAB.file_prefix, sizeof(LAB.file_prefix), "srtpfwd_%s%d", tag, pid);
 	LAB.ipv6 = ipv6;
 	reap_stale(tag);
+	if (here && unshare(CLONE_NEWNET) != 0) {
+		fprintf(stderr, "lab: unshare(CLONE_NEWNET): %s\n", strerror(errno));
+		return 77;
+	}
 	LAB.self_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (LAB.self_ns < 0)
 		return 77;
@@ -224,20 +265,29 @@ lab_up(const char *tag, int ipv6)
 	for (unsigned int k = 0; k < sizeof(fatal) / sizeof(fatal[0]); k++)
 		signal(fatal[k], on_fatal);
 	lab_is_up = 1;
-	if (lab_sh("ip netns add %s >/dev/null 2>&1", LAB.ns[LAB_D]) != 0)
+	/* the first namespace made says whether namespaces can be made */
+	if (lab_sh("ip netns add %s >/dev/null 2>&1", LAB.ns[here ? LAB_A : LAB_D]) != 0)
 		return 77;
+	snprintf(rest, sizeof(rest), "%s %s", here ? "" : LAB.ns[LAB_A], LAB.ns[LAB_B]);
+	if (here) {
+		snprintf(in_d, sizeof(in_d), "ip");
+		exec_d[0] = '\0';
+	} else {
+		snprintf(in_d, sizeof(in_d), "ip -n %s", LAB.ns[LAB_D]);
+		snprintf(exec_d, sizeof(exec_d), "ip netns exec %s", LAB.ns[LAB_D]);
+	}
 	/* srtpfwd's kernel side of the links stays silent (no IPv6); the
 	 * peers have IPv6 only when asked, without duplicate detection so
 	 * their addresses work at once. */
 	r = lab_sh("set -e; exec >/dev/null 2>&1; "
-		   "ip netns add %2$s; ip netns add %3$s; "
-		   "ip -n %1$s link add %4$s type veth peer name %6$s netns %2$s; "
-		   "ip -n %1$s link add %5$s type veth peer name %7$s netns %3$s; "
-		   "ip netns exec %1$s sysctl -qw net.ipv6.conf.%4$s.disable_ipv6=1 "
+		   "for n in %10$s; do ip netns add $n; done; "
+		   "%1$s link add %4$s type veth peer name %6$s netns %2$s; "
+		   "%1$s link add %5$s type veth peer name %7$s netns %3$s; "
+		   "%9$s sysctl -qw net.ipv6.conf.%4$s.disable_ipv6=1 "
 		   "net.ipv6.conf.%5$s.disable_ipv6=1; "
 		   "ip netns exec %2$s sysctl -qw net.ipv6.conf.%6$s.disable_ipv6=%8$d; "
 		   "ip netns exec %3$s sysctl -qw net.ipv6.conf.%7$s.disable_ipv6=%8$d; "
-		   "ip -n %1$s link set %4$s up; ip -n %1$s link set %5$s up; "
+		   "%1$s link set %4$s up; %1$s link set %5$s up; "
 		   "ip -n %2$s link set lo up; ip -n %2$s link set %6$s up; "
 		   "ip -n %2$s addr add 10.201.0.2/24 dev %6$s; "
 		   "ip -n %3$s link set lo up; ip -n %3$s link set %7$s up; "
@@ -245,8 +295,8 @@ lab_up(const char *tag, int ipv6)
 		   "if [ %8$d = 0 ]; then "
 		   "ip -n %2$s addr add fd01::2/64 dev %6$s nodad; "
 		   "ip -n %3$s addr add fd02::2/64 dev %7$s nodad; fi",
-		   LAB.ns[LAB_D], LAB.ns[LAB_A], LAB.ns[LAB_B], LAB.dev[0], LAB.dev[1],
-		   LAB.ifname[LAB_A], LAB.ifname[LAB_B], ipv6 ? 0 : 1);
+		   in_d, LAB.ns[LAB_A], LAB.ns[LAB_B], LAB.dev[0], LAB.dev[1], LAB.ifname[LAB_A],
+		   LAB.ifname[LAB_B], ipv6 ? 0 : 1, exec_d, rest);
 	if (r != 0) {
 		fprintf(stderr, "lab: could not build the namespaces and veths (ip: %d)\n", r);
 		return r;
@@ -256,6 +306,18 @@ lab_up(const char *tag, int ipv6)
 		return 1;
 	snprintf(LAB.runtime, sizeof(LAB.runtime), "/var/run/dpdk/%s", LAB.file_prefix);
 	return 0;
+}
+
+int
+lab_up(const char *tag, int ipv6)
+{
+	return lab_build(tag, ipv6, 0);
+}
+
+int
+lab_up_here(const char *tag, int ipv6)
+{
+	return lab_build(tag, ipv6, 1);
 }
 
 int

@@ -48,14 +48,31 @@ extern struct netns_lab LAB;
 extern const uint8_t LAB_LOCAL4[2][4], LAB_PEER4[2][4];
 extern const uint8_t LAB_LOCAL6[2][16], LAB_PEER6[2][16];
 
+/** Whether a lab can be tried here (root, "ip netns"): 0, or 77 after a
+ * test's skip line on stdout ("skipped: needs root ..."). */
+int lab_skip_if_unable(void);
+
 /** Build the lab. @p ipv6: also give the peers IPv6 addresses (else IPv6
  * is disabled on the links, which keeps them silent).
  * @return 0, 77 (namespaces cannot be made: not root, no iproute2) or
  * another value on failure (with a message on stderr). */
 int lab_up(const char *tag, int ipv6);
+/** As lab_up(), for a test that runs the daemon in-process: this process
+ * moves into a new network namespace of its own (unshare), which plays D
+ * (LAB.ns[LAB_D] is "": lab_enter(LAB_D) is lab_leave()), and srtpfwd's
+ * ends of the veths are there, so nothing is added to the root namespace.
+ * Call before any other thread exists: threads keep their namespace.
+ * @return as lab_up(); 77 also if unshare() fails. */
+int lab_up_here(const char *tag, int ipv6);
 /** Kill the daemon and the child, delete namespaces and files. Idempotent;
  * registered with atexit and for fatal signals by lab_up(). */
 void lab_down(void);
+
+/** Fail with a message rather than be killed silently: if this process
+ * still runs after @p seconds, SIGALRM prints "<who>: watchdog: still
+ * running after <seconds> s" on stderr, then tears the lab down and dies
+ * of the signal. Call after lab_up(). */
+void lab_watchdog(const char *who, unsigned int seconds);
 
 /** Run this thread in namespace @p ns (LAB_*), and back. */
 void lab_enter(unsigned int ns);

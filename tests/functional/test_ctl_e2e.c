@@ -2,9 +2,13 @@
  * protocol (libsrtpfwd-ctl) while real media flows between network
  * namespaces.
  *
- *   ns A (leg 0's peer)        ns D: srtpfwd, a child process            ns B (leg 1's peer)
- *   10.201.0.2  sfap ==veth== sfa: net_af_packet0, 10.201.0.1
- *                             sfb: net_af_packet1, 10.202.0.1 ==veth== sfbp  10.202.0.2
+ *   ns A (leg 0's peer)          ns D: srtpfwd, a child process           ns B (leg 1's peer)
+ *   10.201.0.2  sfeap ==veth== sfea: net_af_packet0, 10.201.0.1
+ *                              sfeb: net_af_packet1, 10.202.0.1 ==veth== sfebp  10.202.0.2
+ *
+ * The lab (namespaces, veths, the daemon's start, stop and output, and
+ * their cleanup) is tests/netns_lab.c, tag "sfe", IPv4 only; the key
+ * scanner is tests/key_scan.h.
  *
  * srtpfwd is started as an operator would start it (argv[1] is its path):
  * EAL arguments, --port, --addr, --ctl-unix on a path in a temporary
@@ -29,33 +33,27 @@
  *
  * Needs root and iproute2; without them exits 77 (skipped). Namespaces are
  * named after the pid (sfeD<pid>, sfeA<pid>, sfeB<pid>) and removed, and
- * the daemon killed, at exit and on a fatal signal; a run killed outright
- * leaves its namespaces to the next run, and takes srtpfwd with it
- * (PR_SET_PDEATHSIG).
+ * the daemon and any child controller killed, at exit and on a fatal
+ * signal (a watchdog SIGALRM says so first); a run killed outright leaves
+ * its namespaces, EAL runtime directory and temporary directory to the
+ * next run, and takes srtpfwd and its children with it (PR_SET_PDEATHSIG).
  */
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/ethtool.h>
-#include <linux/sockios.h>
-#include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
-#include <sched.h>
 #include <signal.h>
-#include <stdarg.h>
-#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "../key_scan.h"
+#include "../netns_lab.h"
 #include "../ref.h"
 #include "../test.h"
 #include "control/srtpfwd_ctl.h"
@@ -74,29 +72,8 @@
 #define WAVE 100 /* hostile connections opened before any is closed */
 #define WATCHDOG_S 150 /* under meson's 180 s: fail with a message, not a kill */
 
-enum { NS_D, NS_A, NS_B, N_NS };
-
-static const uint8_t LOCAL_A[4] = {10, 201, 0, 1}, PEER_A[4] = {10, 201, 0, 2};
-static const uint8_t LOCAL_B[4] = {10, 202, 0, 1}, PEER_B[4] = {10, 202, 0, 2};
-
 static const char *EXE; /* the srtpfwd binary */
-static char NS[N_NS][32];
-static char DIR_[64]; /* temporary: control socket and daemon output */
-static char SOCK[96], LOG_PATH[128], RUNTIME[128];
-static int NET_SELF = -1;
-static volatile sig_atomic_t LAB_UP;
-static volatile pid_t DAEMON, CHILD; /* CHILD: a hostile or doomed controller */
-static pid_t OWNER; /* this process: its children inherit lab_down() */
 static struct srtpfwd_ctl *CTL; /* the controller's main connection */
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
-}
 
 static void
 sleep_ms(unsigned int ms)
@@ -104,215 +81,8 @@ sleep_ms(unsigned int ms)
 	usleep(ms * 1000u);
 }
 
-/* ---- the lab ---- */
-
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int
-sh(const char *fmt, ...)
-{
-	char cmd[2048];
-	va_list ap;
-	int r;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	r = system(cmd);
-	return r == -1 || !WIFEXITED(r) ? -1 : WEXITSTATUS(r);
-}
-
-/* The daemon and any child first (namespace D lives as long as srtpfwd
- * does), then the namespaces; deleting A and B deletes the veths. */
-static void
-lab_down(void)
-{
-	pid_t p;
-
-	if (getpid() != OWNER)
-		return;
-	if ((p = CHILD) > 0) {
-		kill(p, SIGKILL);
-		waitpid(p, NULL, 0);
-		CHILD = 0;
-	}
-	if ((p = DAEMON) > 0) {
-		kill(p, SIGKILL);
-		waitpid(p, NULL, 0);
-		DAEMON = 0;
-	}
-	if (LAB_UP) {
-		LAB_UP = 0;
-		sh("for n in %s %s %s; do ip netns del $n 2>/dev/null; done", NS[NS_A], NS[NS_B],
-		   NS[NS_D]);
-	}
-	if (SOCK[0] != '\0')
-		unlink(SOCK);
-	if (LOG_PATH[0] != '\0')
-		unlink(LOG_PATH);
-	if (DIR_[0] != '\0')
-		rmdir(DIR_);
-	if (RUNTIME[0] != '\0')
-		rmdir(RUNTIME); /* EAL's runtime directory: empty with --no-shconf */
-}
-
-/* Is @p name "<prefix><pid><rest>" with that process gone? */
-static int
-stale(const char *name, const char *prefix, char *rest, size_t rest_len)
-{
-	size_t pl = strlen(prefix);
-	char *end;
-	long pid;
-
-	if (strncmp(name, prefix, pl) != 0 || name[pl] < '1' || name[pl] > '9')
-		return 0;
-	pid = strtol(name + pl, &end, 10);
-	snprintf(rest, rest_len, "%s", end);
-	return pid != getpid() && pid < (1L << 22) && kill((pid_t)pid, 0) != 0 && errno == ESRCH;
-}
-
-/* What earlier runs killed outright (no handler ran) left behind, once
- * their process is gone: namespaces, EAL's runtime directory, the
- * temporary directory. */
-static void
-reap_stale(void)
-{
-	static const char *const dirs[] = {"/var/run/netns", "/var/run/dpdk", "/tmp"};
-
-	for (unsigned int d = 0; d < 3; d++) {
-		DIR *dir = opendir(dirs[d]);
-		struct dirent *e;
-		char rest[256], path[512];
-
-		if (dir == NULL)
-			continue;
-		while ((e = readdir(dir)) != NULL) {
-			if (d == 0 &&
-			    (stale(e->d_name, "sfeD", rest, sizeof(rest)) ||
-			     stale(e->d_name, "sfeA", rest, sizeof(rest)) ||
-			     stale(e->d_name, "sfeB", rest, sizeof(rest))) &&
-			    rest[0] == '\0')
-				sh("ip netns del %s 2>/dev/null", e->d_name);
-			if (d == 1 && stale(e->d_name, "srtpfwd_e2e", rest, sizeof(rest)) &&
-			    rest[0] == '\0') {
-				snprintf(path, sizeof(path), "%s/%s", dirs[d], e->d_name);
-				rmdir(path);
-			}
-			if (d == 2 && stale(e->d_name, "srtpfwd_e2e", rest, sizeof(rest)) &&
-			    rest[0] == '.') {
-				snprintf(path, sizeof(path), "/tmp/%s/ctl.sock", e->d_name);
-				unlink(path);
-				snprintf(path, sizeof(path), "/tmp/%s/srtpfwd.log", e->d_name);
-				unlink(path);
-				snprintf(path, sizeof(path), "/tmp/%s", e->d_name);
-				rmdir(path);
-			}
-		}
-		closedir(dir);
-	}
-}
-
-/* A fatal signal (meson's timeout is SIGTERM, a failed abort() SIGABRT)
- * must leave neither a daemon nor namespaces behind. */
-static void
-on_signal(int sig)
-{
-	if (sig == SIGALRM)
-		fprintf(stderr, "test_ctl_e2e: watchdog: still running after %d s\n", WATCHDOG_S);
-	lab_down();
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
-
-static void
-ns_enter(unsigned int ns)
-{
-	char path[96];
-	int fd;
-
-	snprintf(path, sizeof(path), "/var/run/netns/%s", NS[ns]);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || setns(fd, CLONE_NEWNET) != 0) {
-		perror(path);
-		abort();
-	}
-	close(fd);
-}
-
-static void
-ns_leave(void)
-{
-	if (setns(NET_SELF, CLONE_NEWNET) != 0) {
-		perror("setns back");
-		abort();
-	}
-}
-
-/* The peers' kernels leave UDP checksums to an offload a veth never
- * performs: off on their ends, so srtpfwd receives real checksums. */
-static int
-tx_csum_off(unsigned int ns, const char *ifname)
-{
-	struct ethtool_value ev = {.cmd = ETHTOOL_STXCSUM, .data = 0};
-	struct ifreq ifr;
-	int fd, r;
-
-	ns_enter(ns);
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	ifr.ifr_data = (char *)&ev;
-	r = ioctl(fd, SIOCETHTOOL, &ifr);
-	if (r != 0)
-		fprintf(stderr, "%s: ETHTOOL_STXCSUM: %s\n", ifname, strerror(errno));
-	close(fd);
-	ns_leave();
-	return r;
-}
-
-/* @return 0, 77 (namespaces cannot be made: skip) or another failure. */
-static int
-lab_up(void)
-{
-	static const int fatal[] = {SIGINT,  SIGTERM, SIGHUP, SIGQUIT, SIGABRT,
-				    SIGSEGV, SIGBUS,  SIGFPE, SIGILL,  SIGALRM};
-	int r;
-
-	snprintf(NS[NS_D], sizeof(NS[NS_D]), "sfeD%d", (int)getpid());
-	snprintf(NS[NS_A], sizeof(NS[NS_A]), "sfeA%d", (int)getpid());
-	snprintf(NS[NS_B], sizeof(NS[NS_B]), "sfeB%d", (int)getpid());
-	reap_stale();
-	atexit(lab_down);
-	for (unsigned int k = 0; k < sizeof(fatal) / sizeof(fatal[0]); k++)
-		signal(fatal[k], on_signal);
-	LAB_UP = 1;
-	if (sh("ip netns add %s >/dev/null 2>&1", NS[NS_D]) != 0)
-		return 77;
-	/* No IPv6 anywhere: no router solicitations or MLD reports on the
-	 * links, only what the cases send. */
-	r = sh("set -e; exec >/dev/null 2>&1; "
-	       "ip netns add %2$s; ip netns add %3$s; "
-	       "ip -n %1$s link add sfa type veth peer name sfap netns %2$s; "
-	       "ip -n %1$s link add sfb type veth peer name sfbp netns %3$s; "
-	       "ip netns exec %1$s sysctl -qw net.ipv6.conf.sfa.disable_ipv6=1 "
-	       "net.ipv6.conf.sfb.disable_ipv6=1; "
-	       "ip netns exec %2$s sysctl -qw net.ipv6.conf.sfap.disable_ipv6=1; "
-	       "ip netns exec %3$s sysctl -qw net.ipv6.conf.sfbp.disable_ipv6=1; "
-	       "ip -n %1$s link set sfa up; ip -n %1$s link set sfb up; "
-	       "ip -n %2$s link set lo up; ip -n %2$s link set sfap up; "
-	       "ip -n %2$s addr add 10.201.0.2/24 dev sfap; "
-	       "ip -n %3$s link set lo up; ip -n %3$s link set sfbp up; "
-	       "ip -n %3$s addr add 10.202.0.2/24 dev sfbp",
-	       NS[NS_D], NS[NS_A], NS[NS_B]);
-	if (r != 0)
-		return r;
-	if (tx_csum_off(NS_A, "sfap") != 0 || tx_csum_off(NS_B, "sfbp") != 0)
-		return 1;
-	return 0;
-}
-
-/* A forked process of ours (a controller, or srtpfwd before exec) dies
- * with this one; the lab is not its to clean up (lab_down). */
+/* A forked process of ours (a controller) dies with this one; the lab is
+ * not its to clean up (lab_down() does nothing outside the lab's owner). */
 static void
 child_init(void)
 {
@@ -324,50 +94,38 @@ child_init(void)
 static int
 daemon_start(void)
 {
-	char prefix[64], max_clients[16], *argv[40];
+	char prefix[64], max_clients[16], port[2][48], addr[2][32], *argv[40];
 	const char *a[] = {EXE, "--no-huge", "--no-pci", "--no-shconf", "--no-telemetry", "-m",
 			   "512", "-l", "0,1", prefix,
 			   /* everything srtpfwd logs, so the key check sees it all */
-			   "--log-level=srtpfwd*:debug", "--", "--port", "net_af_packet0,iface=sfa",
-			   "--port", "net_af_packet1,iface=sfb", "--addr", "0:10.201.0.1/24",
-			   "--addr", "1:10.202.0.1/24", "--ports", "20000-29999", "--sessions",
-			   "64", "--stats", "1", "--ctl-unix", SOCK, "--ctl-max-clients",
-			   max_clients, NULL};
+			   "--log-level=srtpfwd*:debug", "--", "--port", port[0], "--port", port[1],
+			   "--addr", addr[0], "--addr", addr[1], "--ports", "20000-29999",
+			   "--sessions", "64", "--stats", "1", "--ctl-unix", LAB.sock,
+			   "--ctl-max-clients", max_clients, NULL};
 	unsigned int n = 0;
-	pid_t pid;
 
 	snprintf(max_clients, sizeof(max_clients), "%d", MAX_CLIENTS);
-	snprintf(prefix, sizeof(prefix), "--file-prefix=srtpfwd_e2e%d", (int)getpid());
-	snprintf(RUNTIME, sizeof(RUNTIME), "/var/run/dpdk/srtpfwd_e2e%d", (int)getpid());
+	snprintf(prefix, sizeof(prefix), "--file-prefix=%s", LAB.file_prefix);
+	for (unsigned int p = 0; p < 2; p++) {
+		const uint8_t *l = LAB_LOCAL4[p];
+
+		snprintf(port[p], sizeof(port[p]), "net_af_packet%u,iface=%s", p, LAB.dev[p]);
+		snprintf(addr[p], sizeof(addr[p]), "%u:%u.%u.%u.%u/24", p, l[0], l[1], l[2], l[3]);
+	}
 	for (; a[n] != NULL; n++)
 		argv[n] = (char *)(uintptr_t)a[n];
 	argv[n] = NULL;
-	pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		int fd = open(LOG_PATH, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0600);
-
-		child_init();
-		if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
-			_exit(126);
-		ns_enter(NS_D);
-		execv(EXE, argv);
-		perror(EXE);
-		_exit(127);
-	}
-	DAEMON = pid;
-	return 0;
+	return lab_daemon_start(argv);
 }
 
 static struct srtpfwd_ctl *
 ctl_open(int quiet)
 {
 	char err[256];
-	struct srtpfwd_ctl *c = srtpfwd_ctl_connect(SOCK, NULL, 5000, err, sizeof(err));
+	struct srtpfwd_ctl *c = srtpfwd_ctl_connect(LAB.sock, NULL, 5000, err, sizeof(err));
 
 	if (c == NULL && !quiet)
-		fprintf(stderr, "connect %s: %s\n", SOCK, err);
+		fprintf(stderr, "connect %s: %s\n", LAB.sock, err);
 	return c;
 }
 
@@ -375,43 +133,20 @@ ctl_open(int quiet)
 static int
 daemon_wait_ready(void)
 {
-	uint64_t end = now_ms() + 30000;
+	uint64_t end = lab_now_ms() + 30000;
 
-	while (now_ms() < end) {
-		int st;
+	while (lab_now_ms() < end) {
+		int st = 0;
 
-		if (waitpid(DAEMON, &st, WNOHANG) == DAEMON) {
-			DAEMON = 0;
+		if (!lab_daemon_running(&st)) {
 			fprintf(stderr, "srtpfwd exited (status 0x%x) before it was ready\n", st);
 			return -1;
 		}
-		if (access(SOCK, F_OK) == 0 && (CTL = ctl_open(1)) != NULL)
+		if (access(LAB.sock, F_OK) == 0 && (CTL = ctl_open(1)) != NULL)
 			return 0;
 		sleep_ms(50);
 	}
 	fprintf(stderr, "srtpfwd not ready after 30 s\n");
-	return -1;
-}
-
-/* SIGTERM: the daemon stops by itself. @return its wait status, or -1. */
-static int
-daemon_stop(void)
-{
-	uint64_t end = now_ms() + 10000;
-	int st = -1;
-
-	kill(DAEMON, SIGTERM);
-	while (now_ms() < end) {
-		if (waitpid(DAEMON, &st, WNOHANG) == DAEMON) {
-			DAEMON = 0;
-			return st;
-		}
-		sleep_ms(20);
-	}
-	fprintf(stderr, "srtpfwd still running 10 s after SIGTERM: killed\n");
-	kill(DAEMON, SIGKILL);
-	waitpid(DAEMON, NULL, 0);
-	DAEMON = 0;
 	return -1;
 }
 
@@ -524,7 +259,7 @@ peer_socket(unsigned int ns, const uint8_t *addr, uint16_t port)
 	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
 	int fd, big = 1 << 20;
 
-	ns_enter(ns);
+	lab_enter(ns);
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		perror("socket");
@@ -536,7 +271,7 @@ peer_socket(unsigned int ns, const uint8_t *addr, uint16_t port)
 		perror("bind");
 		abort();
 	}
-	ns_leave();
+	lab_leave();
 	return fd;
 }
 
@@ -754,12 +489,12 @@ static int
 flow_step(struct flow *f)
 {
 	unsigned int i = f->sent;
-	uint64_t end = now_ms() + WAIT_MS;
+	uint64_t end = lab_now_ms() + WAIT_MS;
 
 	flow_send(f);
 	if (f->sent != i + 1)
 		return 0;
-	while (!f->at[i] && now_ms() < end)
+	while (!f->at[i] && lab_now_ms() < end)
 		flows_poll(&f, 1, 10);
 	return f->at[i] != 0;
 }
@@ -768,10 +503,10 @@ flow_step(struct flow *f)
 static int
 flow_wait_upto(const struct flow *f, unsigned int upto)
 {
-	uint64_t end = now_ms() + WAIT_MS;
+	uint64_t end = lab_now_ms() + WAIT_MS;
 	unsigned int i = 0;
 
-	while (now_ms() < end) {
+	while (lab_now_ms() < end) {
 		while (i < upto && i < FLOW_MAX && __atomic_load_n(&f->at[i], __ATOMIC_ACQUIRE))
 			i++;
 		if (i >= upto)
@@ -794,11 +529,11 @@ static struct {
 static void *
 traffic_main(void *arg)
 {
-	uint64_t next = now_ms();
+	uint64_t next = lab_now_ms();
 
 	(void)arg;
 	while (ldi(&TR.running)) {
-		uint64_t t = now_ms();
+		uint64_t t = lab_now_ms();
 		int wait = PACE_MS;
 
 		if (ldi(&TR.sending)) {
@@ -807,7 +542,7 @@ traffic_main(void *arg)
 					flow_send(TR.f[k]);
 				next = t + PACE_MS; /* no catching up in bursts */
 			}
-			wait = (int)(next > now_ms() ? next - now_ms() : 0);
+			wait = (int)(next > lab_now_ms() ? next - lab_now_ms() : 0);
 		} else {
 			__atomic_store_n(&TR.idle, 1, __ATOMIC_RELEASE);
 		}
@@ -833,12 +568,12 @@ traffic_start(struct flow *a, struct flow *b)
 static void
 traffic_stop(int all)
 {
-	uint64_t end = now_ms() + (all ? WAIT_MS : QUIET_MS);
+	uint64_t end = lab_now_ms() + (all ? WAIT_MS : QUIET_MS);
 
 	__atomic_store_n(&TR.sending, 0, __ATOMIC_RELEASE);
-	while (!ldi(&TR.idle) && now_ms() < end) /* a packet may be on its way */
+	while (!ldi(&TR.idle) && lab_now_ms() < end) /* a packet may be on its way */
 		sleep_ms(1);
-	while (now_ms() < end) {
+	while (lab_now_ms() < end) {
 		unsigned int k = 0;
 
 		while (all && k < TR.n && ld(&TR.f[k]->got) + TR.f[k]->bad >= ld(&TR.f[k]->sent))
@@ -858,8 +593,10 @@ static void
 call_flows(int fa, int fb, const uint16_t ports[2], const struct srtpfwd_ctl_key *in,
 	   const struct srtpfwd_ctl_key *out)
 {
-	flow_init(&AB, "A->B", 0xa0a0a0a0, fa, LOCAL_A, ports[0], fb, LOCAL_B, ports[1]);
-	flow_init(&BA, "B->A", 0xb0b0b0b0, fb, LOCAL_B, ports[1], fa, LOCAL_A, ports[0]);
+	flow_init(&AB, "A->B", 0xa0a0a0a0, fa, LAB_LOCAL4[0], ports[0], fb, LAB_LOCAL4[1],
+		  ports[1]);
+	flow_init(&BA, "B->A", 0xb0b0b0b0, fb, LAB_LOCAL4[1], ports[1], fa, LAB_LOCAL4[0],
+		  ports[0]);
 	AB.tx_ctx[0] = ref_of(in, 0);
 	BA.rx_ctx[0] = ref_of(out, 1);
 }
@@ -883,10 +620,10 @@ create_call(struct srtpfwd_ctl *c, uint64_t id, uint16_t pa, uint16_t pb,
 
 	memset(&s, 0, sizeof(s));
 	s.id = id;
-	leg_v4(&s.leg[0], 0, PEER_A, pa, PROTO_LEG_SRTP | PROTO_LEG_RTCP_MUX);
+	leg_v4(&s.leg[0], 0, LAB_PEER4[0], pa, PROTO_LEG_SRTP | PROTO_LEG_RTCP_MUX);
 	s.leg[0].in = *in;
 	s.leg[0].out = *out;
-	leg_v4(&s.leg[1], 1, PEER_B, pb, PROTO_LEG_RTCP_MUX);
+	leg_v4(&s.leg[1], 1, LAB_PEER4[1], pb, PROTO_LEG_RTCP_MUX);
 	r = srtpfwd_ctl_create(c, &s, slot, ports);
 	if (r != 0)
 		fprintf(stderr, "  CREATE: %d %s\n", r, srtpfwd_ctl_error(c));
@@ -900,7 +637,8 @@ create_call(struct srtpfwd_ctl *c, uint64_t id, uint16_t pa, uint16_t pb,
  * the legs as created and counters that match what was sent. */
 TEST(call_srtp_rtp)
 {
-	int fa = peer_socket(NS_A, PEER_A, 4000), fb = peer_socket(NS_B, PEER_B, 5000);
+	int fa = peer_socket(LAB_A, LAB_PEER4[0], 4000),
+	    fb = peer_socket(LAB_B, LAB_PEER4[1], 5000);
 	struct srtpfwd_ctl_key in = new_key(), out = new_key();
 	struct srtpfwd_ctl_info info;
 	struct counters g0, g1, cs;
@@ -933,14 +671,14 @@ TEST(call_srtp_rtp)
 	CHECK_EQ(info.timeout_ms, 0);
 	CHECK_EQ(info.leg[0].local_addr, 0);
 	CHECK_EQ(info.leg[0].local_port, ports[0]);
-	CHECK_MEM(info.leg[0].remote_addr, PEER_A, 4);
+	CHECK_MEM(info.leg[0].remote_addr, LAB_PEER4[0], 4);
 	CHECK_EQ(info.leg[0].remote_port, 4000);
 	CHECK_EQ(info.leg[0].flags, PROTO_LEG_SRTP | PROTO_LEG_RTCP_MUX);
 	CHECK_EQ(info.leg[0].suite_in, SUITE_ID_AES_CM_80);
 	CHECK_EQ(info.leg[0].suite_out, SUITE_ID_AES_CM_80);
 	CHECK_EQ(info.leg[1].local_addr, 1);
 	CHECK_EQ(info.leg[1].local_port, ports[1]);
-	CHECK_MEM(info.leg[1].remote_addr, PEER_B, 4);
+	CHECK_MEM(info.leg[1].remote_addr, LAB_PEER4[1], 4);
 	CHECK_EQ(info.leg[1].remote_port, 5000);
 	CHECK_EQ(info.leg[1].flags, PROTO_LEG_RTCP_MUX);
 	CHECK_EQ(info.leg[1].suite_in + info.leg[1].suite_out, 0);
@@ -1006,8 +744,9 @@ first_missing(const struct flow *f)
  * drop. */
 TEST(update_and_delete_under_traffic)
 {
-	int fa = peer_socket(NS_A, PEER_A, 4010), fb = peer_socket(NS_B, PEER_B, 5010);
-	int fb2 = peer_socket(NS_B, PEER_B, 5012);
+	int fa = peer_socket(LAB_A, LAB_PEER4[0], 4010),
+	    fb = peer_socket(LAB_B, LAB_PEER4[1], 5010);
+	int fb2 = peer_socket(LAB_B, LAB_PEER4[1], 5012);
 	struct srtpfwd_ctl_key in = new_key(), out = new_key();
 	struct srtpfwd_ctl_update u;
 	struct srtpfwd_ctl_info info;
@@ -1025,7 +764,7 @@ TEST(update_and_delete_under_traffic)
 
 	memset(&u, 0, sizeof(u));
 	u.has_remote = 1;
-	memcpy(u.remote_addr, PEER_B, 4);
+	memcpy(u.remote_addr, LAB_PEER4[1], 4);
 	u.remote_port = 5012;
 	CHECK_EQ(srtpfwd_ctl_update(CTL, slot, 1, &u), 0);
 	/* packets after this one were sent after the response */
@@ -1092,7 +831,8 @@ TEST(update_and_delete_under_traffic)
  * refused (auth_fail 1): end_overlap did end the overlap. */
 TEST(rekey_under_traffic)
 {
-	int fa = peer_socket(NS_A, PEER_A, 4020), fb = peer_socket(NS_B, PEER_B, 5020);
+	int fa = peer_socket(LAB_A, LAB_PEER4[0], 4020),
+	    fb = peer_socket(LAB_B, LAB_PEER4[1], 5020);
 	struct srtpfwd_ctl_key in0 = new_key(), out0 = new_key(), in1 = new_key(), out1 = new_key();
 	struct srtpfwd_ctl_update u;
 	struct srtpfwd_ctl_info info;
@@ -1166,11 +906,11 @@ TEST(rekey_under_traffic)
 	/* the overlap is over: an old-key packet is refused, a new one is not */
 	{
 		unsigned int i = AB.sent;
-		uint64_t end = now_ms() + QUIET_MS;
+		uint64_t end = lab_now_ms() + QUIET_MS;
 
 		AB.tx_mode = TX_OLD;
 		flow_send(&AB);
-		while (now_ms() < end)
+		while (lab_now_ms() < end)
 			flows_poll((struct flow *const[]){&AB}, 1, 10);
 		CHECK_EQ(AB.sent, i + 1);
 		CHECK_EQ(AB.at[i], 0);
@@ -1219,15 +959,15 @@ hostile(int out_fd)
 	static uint8_t kind[WAVE];
 	struct hostile_result r;
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	uint64_t end = now_ms() + 30000;
+	uint64_t end = lab_now_ms() + 30000;
 
 	memset(&r, 0, sizeof(r));
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", SOCK);
-	while (r.made < N_HOSTILE && now_ms() < end) {
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", LAB.sock);
+	while (r.made < N_HOSTILE && lab_now_ms() < end) {
 		unsigned int n = 0;
 		uint64_t wave_end;
 
-		while (n < WAVE && r.made < N_HOSTILE && now_ms() < end) {
+		while (n < WAVE && r.made < N_HOSTILE && lab_now_ms() < end) {
 			int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 			uint8_t m[64];
 
@@ -1261,7 +1001,7 @@ hostile(int out_fd)
 			fds[n++] = fd;
 		}
 		/* each talker's fate: a reply then the close, or just the close */
-		wave_end = now_ms() + WAIT_MS;
+		wave_end = lab_now_ms() + WAIT_MS;
 		for (unsigned int k = 0; k < n; k++) {
 			uint8_t b[512];
 			size_t got = 0;
@@ -1270,7 +1010,7 @@ hostile(int out_fd)
 				continue;
 			for (;;) {
 				struct pollfd p = {.fd = fds[k], .events = POLLIN};
-				int64_t left = (int64_t)wave_end - (int64_t)now_ms();
+				int64_t left = (int64_t)wave_end - (int64_t)lab_now_ms();
 				ssize_t x;
 
 				if (left <= 0 || poll(&p, 1, (int)left) <= 0) {
@@ -1313,7 +1053,8 @@ hostile(int out_fd)
  * counters account for every connection and request exactly. */
 TEST(hostile_clients)
 {
-	int fa = peer_socket(NS_A, PEER_A, 4030), fb = peer_socket(NS_B, PEER_B, 5030);
+	int fa = peer_socket(LAB_A, LAB_PEER4[0], 4030),
+	    fb = peer_socket(LAB_B, LAB_PEER4[1], 5030);
 	struct srtpfwd_ctl_key in = new_key(), out = new_key();
 	struct hostile_result hr;
 	struct counters s0, s1;
@@ -1339,7 +1080,7 @@ TEST(hostile_clients)
 			_exit(1);
 		hostile(pfd[1]);
 	}
-	CHILD = pid;
+	LAB.child = pid;
 	close(pfd[1]);
 	close(go[0]);
 	traffic_start(&AB, &BA);
@@ -1349,9 +1090,9 @@ TEST(hostile_clients)
 	CHECK_EQ(write(go[1], &c, 1), 1);
 	close(go[1]);
 
-	end = now_ms() + 40000;
-	next_fresh = now_ms();
-	while (now_ms() < end && waitpid(pid, &st, WNOHANG) == 0) {
+	end = lab_now_ms() + 40000;
+	next_fresh = lab_now_ms();
+	while (lab_now_ms() < end && waitpid(pid, &st, WNOHANG) == 0) {
 		struct srtpfwd_ctl_info info;
 		int r = srtpfwd_ctl_get(CTL, slot, &info, NULL, NULL);
 
@@ -1362,7 +1103,7 @@ TEST(hostile_clients)
 		gets++;
 		requests++;
 		get_fail += r != 0 || info.id != 1004;
-		if (now_ms() >= next_fresh) {
+		if (lab_now_ms() >= next_fresh) {
 			/* a new controller: refused while the table is full */
 			rounds++;
 			for (unsigned int k = 0; k < 200; k++) {
@@ -1382,22 +1123,22 @@ TEST(hostile_clients)
 				rounds_ok++;
 				break;
 			}
-			next_fresh = now_ms() + 100;
+			next_fresh = lab_now_ms() + 100;
 		}
 		sleep_ms(20);
 	}
-	if (CHILD != 0 && waitpid(pid, &st, WNOHANG) == 0) {
+	if (LAB.child != 0 && waitpid(pid, &st, WNOHANG) == 0) {
 		fprintf(stderr, "  hostile client still running after 40 s: killed\n");
 		kill(pid, SIGKILL);
 		waitpid(pid, &st, 0);
 	}
-	CHILD = 0;
+	LAB.child = 0;
 	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	memset(&hr, 0, sizeof(hr));
 	CHECK_EQ(read(pfd[0], &hr, sizeof(hr)), (long)sizeof(hr));
 	close(pfd[0]);
 	/* srtpfwd sees every hostile close: only the controller stays */
-	for (uint64_t t = now_ms() + WAIT_MS; now_ms() < t;) {
+	for (uint64_t t = lab_now_ms() + WAIT_MS; lab_now_ms() < t;) {
 		if (stats(CTL, 0, &s1) != 0)
 			break;
 		requests++;
@@ -1455,7 +1196,8 @@ TEST(hostile_clients)
  * deletes it. */
 TEST(controller_killed)
 {
-	int fa = peer_socket(NS_A, PEER_A, 4040), fb = peer_socket(NS_B, PEER_B, 5040);
+	int fa = peer_socket(LAB_A, LAB_PEER4[0], 4040),
+	    fb = peer_socket(LAB_B, LAB_PEER4[1], 5040);
 	struct srtpfwd_ctl_key in = new_key(), out = new_key();
 	struct {
 		int r;
@@ -1490,7 +1232,7 @@ TEST(controller_killed)
 			usleep(100 * 1000);
 		_exit(1);
 	}
-	CHILD = pid;
+	LAB.child = pid;
 	close(pfd[1]);
 	p = (struct pollfd){.fd = pfd[0], .events = POLLIN};
 	memset(&made, 0, sizeof(made));
@@ -1504,7 +1246,7 @@ TEST(controller_killed)
 	sleep_ms(300);
 	kill(pid, SIGKILL);
 	waitpid(pid, &st, 0);
-	CHILD = 0;
+	LAB.child = 0;
 	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
 	kill_ab = ld(&AB.sent);
 	kill_ba = ld(&BA.sent);
@@ -1519,7 +1261,7 @@ TEST(controller_killed)
 	       BA.sent - kill_ba);
 
 	/* the dead controller's connection is gone */
-	for (uint64_t t = now_ms() + WAIT_MS; now_ms() < t;) {
+	for (uint64_t t = lab_now_ms() + WAIT_MS; lab_now_ms() < t;) {
 		REQUIRE(stats(CTL, 0, &cs) == 0);
 		if ((clients = (unsigned int)ctr(&cs, "ctl.clients")) == 1)
 			break;
@@ -1567,9 +1309,9 @@ TEST(connect_times_out_when_not_accepted)
 	int pfd[2], got = 0;
 	pid_t pid;
 
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", SOCK);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", LAB.sock);
 	REQUIRE(pipe(pfd) == 0);
-	REQUIRE(kill(DAEMON, SIGSTOP) == 0);
+	REQUIRE(kill(LAB.daemon, SIGSTOP) == 0);
 	while (n < 1024) {
 		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 
@@ -1586,16 +1328,16 @@ TEST(connect_times_out_when_not_accepted)
 	pid = fork();
 	if (pid == 0) {
 		char err[256];
-		uint64_t t0 = now_ms();
+		uint64_t t0 = lab_now_ms();
 		struct srtpfwd_ctl *c;
 
 		child_init();
-		c = srtpfwd_ctl_connect(SOCK, NULL, 500, err, sizeof(err));
-		res.ms = now_ms() - t0;
+		c = srtpfwd_ctl_connect(LAB.sock, NULL, 500, err, sizeof(err));
+		res.ms = lab_now_ms() - t0;
 		res.refused = c == NULL;
 		_exit(write(pfd[1], &res, sizeof(res)) == (ssize_t)sizeof(res) ? 0 : 1);
 	}
-	CHILD = pid;
+	LAB.child = pid;
 	close(pfd[1]);
 	p = (struct pollfd){.fd = pfd[0], .events = POLLIN};
 	if (pid > 0 && poll(&p, 1, 5000) == 1)
@@ -1604,11 +1346,11 @@ TEST(connect_times_out_when_not_accepted)
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
 	}
-	CHILD = 0;
+	LAB.child = 0;
 	close(pfd[0]);
 	for (unsigned int k = 0; k < n; k++)
 		close(fds[k]);
-	kill(DAEMON, SIGCONT);
+	kill(LAB.daemon, SIGCONT);
 	printf("  backlog full after %u connections; connect gave up after %" PRIu64 " ms\n", n,
 	       res.ms);
 	CHECK(n > 0 && n < 1024);
@@ -1621,78 +1363,18 @@ TEST(connect_times_out_when_not_accepted)
 
 /* ---- nothing printed carries a key ---- */
 
-static void
-hex(const uint8_t *b, size_t n, int upper, char sep, char *out)
-{
-	const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
-	size_t o = 0;
-
-	for (size_t k = 0; k < n; k++) {
-		if (k > 0 && sep != '\0')
-			out[o++] = sep;
-		out[o++] = digits[b[k] >> 4];
-		out[o++] = digits[b[k] & 15];
-	}
-	out[o] = '\0';
-}
-
-/* The base64 of the whole 3-byte groups of @p b: in any base64 text that
- * holds @p b with its first byte at a group boundary, these characters
- * appear as they are. */
-static void
-b64_groups(const uint8_t *b, size_t n, char *out)
-{
-	static const char t[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	size_t o = 0;
-
-	for (size_t k = 0; k + 3 <= n; k += 3) {
-		uint32_t v = (uint32_t)b[k] << 16 | (uint32_t)b[k + 1] << 8 | b[k + 2];
-
-		out[o++] = t[v >> 18];
-		out[o++] = t[(v >> 12) & 63];
-		out[o++] = t[(v >> 6) & 63];
-		out[o++] = t[v & 63];
-	}
-	out[o] = '\0';
-}
-
-/* How many forms of @p k (hex of key or salt, lower or upper case, bare or
- * separated by ' ' or ':'; base64 of key, salt or key||salt as in SDES
- * inline, at each of the three alignments) @p text contains. */
+/* How many forms of @p k (key_scan.h: hex, base64, key||salt) @p text holds. */
 static unsigned int
 leaks(const char *text, size_t len, const struct srtpfwd_ctl_key *k)
 {
-	uint8_t ks[64];
-	const struct {
-		const uint8_t *b;
-		size_t n;
-	} parts[] = {{k->key, k->key_len}, {k->salt, k->salt_len}, {ks, k->key_len + k->salt_len}};
-	char s[256];
-	unsigned int found = 0;
-
-	memcpy(ks, k->key, k->key_len);
-	memcpy(ks + k->key_len, k->salt, k->salt_len);
-	for (unsigned int p = 0; p < 3; p++) {
-		static const char seps[] = {'\0', ' ', ':'};
-
-		for (unsigned int c = 0; c < 2 && p < 2; c++)
-			for (unsigned int e = 0; e < 3; e++) {
-				hex(parts[p].b, parts[p].n, (int)c, seps[e], s);
-				found += memmem(text, len, s, strlen(s)) != NULL;
-			}
-		for (unsigned int a = 0; a < 3; a++) {
-			b64_groups(parts[p].b + a, parts[p].n - a, s);
-			found += memmem(text, len, s, strlen(s)) != NULL;
-		}
-	}
-	return found;
+	return key_scan(text, len, k->key, k->key_len, k->salt, k->salt_len);
 }
 
 static void
 check_no_key_printed(void)
 {
 	static char text[8 << 20];
-	int fd = open(LOG_PATH, O_RDONLY | O_CLOEXEC);
+	int fd = open(LAB.log, O_RDONLY | O_CLOEXEC);
 	ssize_t n = fd < 0 ? -1 : read(fd, text, sizeof(text) - 1);
 	unsigned int found = 0;
 
@@ -1711,13 +1393,13 @@ check_no_key_printed(void)
 		const struct srtpfwd_ctl_key *k = &KEYS[0];
 		uint8_t b[31] = {0};
 
-		hex(k->salt, k->salt_len, 1, ':', s);
+		key_scan_hex(k->salt, k->salt_len, 1, ':', s);
 		snprintf(t, sizeof(t), "salt=%s;", s);
 		CHECK(leaks(t, strlen(t), k) >= 1);
 		/* SDES inline base64 of key||salt, one byte before it */
 		memcpy(b + 1, k->key, 16);
 		memcpy(b + 17, k->salt, 14);
-		b64_groups(b, 30, s);
+		key_scan_b64_groups(b, 30, s);
 		snprintf(t, sizeof(t), "inline:%s", s);
 		CHECK(leaks(t, strlen(t), k) >= 1);
 	}
@@ -1736,43 +1418,25 @@ main(int argc, char **argv)
 		return 2;
 	}
 	EXE = argv[1];
-	OWNER = getpid();
-	if (geteuid() != 0) {
-		printf("skipped: needs root (network namespaces, veths)\n");
+	if (lab_skip_if_unable() != 0)
 		return 77;
-	}
-	if (sh("ip netns list >/dev/null 2>&1") != 0) {
-		printf("skipped: no \"ip netns\" (iproute2)\n");
-		return 77;
-	}
 	if (access(EXE, X_OK) != 0) {
 		fprintf(stderr, "%s: %s\n", EXE, strerror(errno));
 		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	NET_SELF = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (NET_SELF < 0) {
-		perror("/proc/self/ns/net");
-		return 1;
-	}
-	snprintf(DIR_, sizeof(DIR_), "/tmp/srtpfwd_e2e%d.XXXXXX", (int)getpid());
-	if (mkdtemp(DIR_) == NULL) {
-		DIR_[0] = '\0';
-		perror("mkdtemp");
-		return 1;
-	}
-	snprintf(SOCK, sizeof(SOCK), "%s/ctl.sock", DIR_);
-	snprintf(LOG_PATH, sizeof(LOG_PATH), "%s/srtpfwd.log", DIR_);
-	switch (lab_up()) {
+	/* IPv4 only: no router solicitations or MLD reports on the links,
+	 * only what the cases send */
+	switch (lab_up("sfe", 0)) {
 	case 0: break;
 	case 77:
 		printf("skipped: cannot create network namespaces (\"ip netns add\")\n");
 		return 77;
 	default: fprintf(stderr, "could not build the namespaces and veths\n"); return 1;
 	}
-	alarm(WATCHDOG_S);
+	lab_watchdog("test_ctl_e2e", WATCHDOG_S);
 	if (daemon_start() != 0 || daemon_wait_ready() != 0) {
-		sh("tail -n 30 %s >&2", LOG_PATH);
+		lab_daemon_log_tail(30);
 		return 1;
 	}
 	bad = test_run_all();
@@ -1783,13 +1447,13 @@ main(int argc, char **argv)
 	else
 		CHECK(0);
 	srtpfwd_ctl_close(CTL);
-	st = daemon_stop();
+	st = lab_daemon_stop(10000);
 	CHECK(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	check_no_key_printed();
 	explicit_bzero(KEYS, sizeof(KEYS));
 	if (bad || test_failed_checks) {
 		fprintf(stderr, "srtpfwd's output ended with:\n");
-		sh("tail -n 40 %s >&2", LOG_PATH);
+		lab_daemon_log_tail(40);
 	}
 	lab_down();
 	if (test_failed_checks != 0 && bad == 0)

@@ -36,28 +36,24 @@
  * exactly (every reason the case does not expect must stay at zero), then
  * deletes its sessions and checks that every mbuf is back in the pool.
  *
+ * The lab is tests/netns_lab.c (lab_up_here(), tag "sfn"): srtpfwd's ends
+ * are sfna and sfnb, the peers' sfnap and sfnbp.
+ *
  * Needs root and iproute2 ("ip netns"); without them it exits 77 (skipped).
  * The peers' namespaces are named after the pid (sfnA<pid>, sfnB<pid>) and
- * removed at exit and on a fatal signal; those of a killed run (SIGKILL)
- * by the next run once that pid is gone. The test's own namespace, and
- * srtpfwd's ends of the veths in it, go with the process.
+ * removed, with EAL's runtime directory, at exit and on a fatal signal (a
+ * watchdog SIGALRM says so first); those of a killed run (SIGKILL) by the
+ * next run once that pid is gone. The test's own namespace, and srtpfwd's
+ * ends of the veths in it, go with the process.
  */
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/ethtool.h>
-#include <linux/sockios.h>
-#include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <sched.h>
 #include <signal.h>
-#include <stdarg.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <rte_eal.h>
@@ -66,6 +62,7 @@
 
 #include "../csum.h"
 #include "../engine.h"
+#include "../netns_lab.h"
 #include "../ref.h"
 #include "../test.h"
 #include "control/daemon.h"
@@ -98,180 +95,15 @@ static const struct {
 };
 static const uint8_t A_SPOOF4[4] = {10, 201, 0, 3};
 
-/* Per side: the peer's namespace, and srtpfwd's end of the veth in this
- * process's own namespace (so a fixed name); the peer's end is VETH + "p". */
-static char NS[2][32];
-static const char VETH[2][4] = {"sfa", "sfb"};
-static char EAL_DIR[256]; /* EAL's runtime directory, which it leaves behind */
-static volatile sig_atomic_t LAB_UP;
 static struct daemon *D;
 static struct sessions *SS;
 static struct rte_mempool *POOL;
-static int NET_SELF = -1; /* this process's own network namespace (main) */
 
-/* ---- namespaces ---- */
-
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int
-sh(const char *fmt, ...)
+/* The lab's namespace of side @p side's peer (netns_lab.h). */
+static unsigned int
+peer_ns(unsigned int side)
 {
-	char cmd[2048];
-	va_list ap;
-	int r;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	r = system(cmd);
-	return r == -1 || !WIFEXITED(r) ? -1 : WEXITSTATUS(r);
-}
-
-/* Deleting a peer's namespace deletes the veth end inside it, and with it
- * srtpfwd's end. */
-static void
-lab_down(void)
-{
-	if (EAL_DIR[0] != '\0')
-		rmdir(EAL_DIR); /* empty with --no-shconf; kept if not */
-	if (!LAB_UP)
-		return;
-	LAB_UP = 0;
-	sh("ip netns del %s 2>/dev/null; ip netns del %s 2>/dev/null", NS[SIDE_A], NS[SIDE_B]);
-}
-
-/* Namespaces of earlier runs that were killed (SIGKILL: no handler ran)
- * and whose process is gone. */
-static void
-reap_stale(void)
-{
-	DIR *dir = opendir("/var/run/netns");
-	struct dirent *e;
-
-	if (dir == NULL)
-		return;
-	while ((e = readdir(dir)) != NULL) {
-		char side;
-		int pid, n = 0;
-
-		if (sscanf(e->d_name, "sfn%c%d%n", &side, &pid, &n) == 2 && e->d_name[n] == '\0' &&
-		    (side == 'A' || side == 'B') && pid > 0 && pid != getpid() &&
-		    kill(pid, 0) != 0 && errno == ESRCH)
-			sh("ip netns del %s 2>/dev/null", e->d_name);
-	}
-	closedir(dir);
-}
-
-/* A fatal signal (meson's timeout is SIGTERM, a failed abort() SIGABRT)
- * must not leave namespaces behind: clean, then die of the same signal. */
-static void
-on_signal(int sig)
-{
-	if (sig == SIGALRM)
-		fprintf(stderr, "test_netns: watchdog: still running after %d s\n", WATCHDOG_S);
-	lab_down();
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
-
-/* The peers' kernels leave UDP checksums to an offload that a veth never
- * performs (CHECKSUM_PARTIAL reaches af_packet with only the pseudo-header
- * sum): turn tx checksumming off on their ends so what srtpfwd receives
- * carries real checksums, as from a wire. The ioctl saves needing the
- * ethtool binary. */
-static int
-tx_csum_off(const char *ifname)
-{
-	struct ethtool_value ev = {.cmd = ETHTOOL_STXCSUM, .data = 0};
-	struct ifreq ifr;
-	int fd = socket(AF_INET, SOCK_DGRAM, 0), r;
-
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	ifr.ifr_data = (char *)&ev;
-	r = ioctl(fd, SIOCETHTOOL, &ifr);
-	if (r != 0)
-		fprintf(stderr, "%s: ETHTOOL_STXCSUM: %s\n", ifname, strerror(errno));
-	close(fd);
-	return r;
-}
-
-static void ns_enter(unsigned int side);
-static void ns_leave(void);
-
-static int
-lab_up(void)
-{
-	static const int fatal[] = {SIGINT,  SIGTERM, SIGHUP, SIGQUIT, SIGABRT,
-				    SIGSEGV, SIGBUS,  SIGFPE, SIGILL,  SIGALRM};
-	int r;
-
-	snprintf(NS[SIDE_A], sizeof(NS[SIDE_A]), "sfnA%d", (int)getpid());
-	snprintf(NS[SIDE_B], sizeof(NS[SIDE_B]), "sfnB%d", (int)getpid());
-	reap_stale();
-	atexit(lab_down);
-	for (unsigned int k = 0; k < RTE_DIM(fatal); k++)
-		signal(fatal[k], on_signal);
-	LAB_UP = 1;
-	/* a machine (or container) where namespaces cannot be made at all:
-	 * skip, as without root */
-	if (sh("ip netns add %s >/dev/null 2>&1", NS[SIDE_A]) != 0)
-		return 77;
-	/* srtpfwd's side, in this process's namespace: up, no address, no
-	 * IPv6, so the kernel answers nothing on it; the peer side goes into
-	 * its namespace. nodad: the addresses are usable at once. */
-	r = sh("set -e; exec >/dev/null 2>&1; "
-	       "ip netns add %2$s; "
-	       "ip link add %3$s type veth peer name %3$sp; "
-	       "ip link add %4$s type veth peer name %4$sp; "
-	       "sysctl -qw net.ipv6.conf.%3$s.disable_ipv6=1 net.ipv6.conf.%4$s.disable_ipv6=1; "
-	       "ip link set %3$sp netns %1$s; ip link set %4$sp netns %2$s; "
-	       "ip link set %3$s up; ip link set %4$s up; "
-	       "ip -n %1$s link set lo up; ip -n %1$s link set %3$sp up; "
-	       "ip -n %1$s addr add 10.201.0.2/24 dev %3$sp; "
-	       "ip -n %1$s addr add 10.201.0.3/24 dev %3$sp; "
-	       "ip -n %1$s -6 addr add fd01::2/64 dev %3$sp nodad; "
-	       "ip -n %2$s link set lo up; ip -n %2$s link set %4$sp up; "
-	       "ip -n %2$s addr add 10.202.0.2/24 dev %4$sp; "
-	       "ip -n %2$s -6 addr add fd02::2/64 dev %4$sp nodad",
-	       NS[SIDE_A], NS[SIDE_B], VETH[SIDE_A], VETH[SIDE_B]);
-	if (r != 0)
-		return r;
-	for (unsigned int s = SIDE_A; s <= SIDE_B; s++) {
-		char ifname[IFNAMSIZ];
-
-		snprintf(ifname, sizeof(ifname), "%sp", VETH[s]);
-		ns_enter(s);
-		r = tx_csum_off(ifname);
-		ns_leave();
-		if (r != 0)
-			return r;
-	}
-	return 0;
-}
-
-static void
-ns_enter(unsigned int side)
-{
-	char path[96];
-	int fd;
-
-	snprintf(path, sizeof(path), "/var/run/netns/%s", NS[side]);
-	fd = open(path, O_RDONLY);
-	if (fd < 0 || setns(fd, CLONE_NEWNET) != 0) {
-		perror(path);
-		abort();
-	}
-	close(fd);
-}
-
-static void
-ns_leave(void)
-{
-	if (setns(NET_SELF, CLONE_NEWNET) != 0) {
-		perror("setns back");
-		abort();
-	}
+	return side == SIDE_A ? LAB_A : LAB_B;
 }
 
 static void
@@ -304,7 +136,7 @@ peer_socket(unsigned int side, int ip6, const uint8_t *addr, uint16_t port)
 	socklen_t sl;
 	int fd, one = 1, big = 4 << 20;
 
-	ns_enter(side);
+	lab_enter(peer_ns(side));
 	fd = socket(ip6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
 	if (fd < 0) {
 		perror("socket");
@@ -325,7 +157,7 @@ peer_socket(unsigned int side, int ip6, const uint8_t *addr, uint16_t port)
 		perror("bind");
 		abort();
 	}
-	ns_leave();
+	lab_leave();
 	return fd;
 }
 
@@ -345,22 +177,13 @@ send_to(int fd, int ip6, const uint8_t *addr, uint16_t port, const void *buf, si
 	return 0;
 }
 
-static uint64_t
-now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
-}
-
 /* Run the control thread for @p ms. */
 static void
 pump(unsigned int ms)
 {
-	uint64_t end = now_ms() + ms;
+	uint64_t end = lab_now_ms() + ms;
 
-	while (now_ms() < end)
+	while (lab_now_ms() < end)
 		if (daemon_poll(D) == 0)
 			usleep(200);
 }
@@ -432,9 +255,9 @@ recv_now(int fd, uint8_t *buf, size_t cap, struct rx_info *ri)
 static int
 recv_one(int fd, uint8_t *buf, size_t cap, struct rx_info *ri)
 {
-	uint64_t end = now_ms() + WAIT_MS;
+	uint64_t end = lab_now_ms() + WAIT_MS;
 
-	while (now_ms() < end) {
+	while (lab_now_ms() < end) {
 		int r = recv_now(fd, buf, cap, ri);
 
 		if (r >= 0)
@@ -476,7 +299,7 @@ snap(void)
 static void
 check_drops(int line, const struct daemon_stats *before, ...)
 {
-	uint64_t want[DROP_MAX] = {0}, end = now_ms() + WAIT_MS;
+	uint64_t want[DROP_MAX] = {0}, end = lab_now_ms() + WAIT_MS;
 	struct daemon_stats now;
 	va_list ap;
 	int r;
@@ -493,7 +316,7 @@ check_drops(int line, const struct daemon_stats *before, ...)
 		now = snap();
 		for (r = 1; r < DROP_MAX; r++)
 			short_of |= now.total.drop[r] - before->total.drop[r] < want[r];
-		if (!short_of || now_ms() >= end)
+		if (!short_of || lab_now_ms() >= end)
 			break;
 		pump(5);
 	}
@@ -525,10 +348,10 @@ check_drops(int line, const struct daemon_stats *before, ...)
 static unsigned int
 mbufs_in_use(void)
 {
-	uint64_t end = now_ms() + 1000;
+	uint64_t end = lab_now_ms() + 1000;
 	unsigned int n;
 
-	while ((n = rte_mempool_in_use_count(POOL)) != 0 && now_ms() < end)
+	while ((n = rte_mempool_in_use_count(POOL)) != 0 && lab_now_ms() < end)
 		pump(5);
 	return n;
 }
@@ -1350,10 +1173,10 @@ raw_socket(unsigned int side, int ip6)
 {
 	int fd;
 
-	ns_enter(side);
+	lab_enter(peer_ns(side));
 	fd = socket(ip6 ? AF_INET6 : AF_INET, SOCK_RAW | SOCK_NONBLOCK,
 		    ip6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP);
-	ns_leave();
+	lab_leave();
 	if (fd < 0) {
 		perror("raw socket");
 		abort();
@@ -1384,7 +1207,7 @@ echo(int fd, unsigned int a, uint16_t id, uint16_t seq, unsigned int size, unsig
 		put16(req + 2, (uint16_t)~ocsum_fold(ocsum_add(0, req, size)));
 	if (send_to(fd, ip6, AD[a].local, 0, req, size) != 0)
 		return 0;
-	for (end = now_ms() + wait_ms; now_ms() < end;) {
+	for (end = lab_now_ms() + wait_ms; lab_now_ms() < end;) {
 		struct rx_info ri;
 		int n = recv_now(fd, got, sizeof(got), &ri);
 		const uint8_t *m = got;
@@ -1421,7 +1244,7 @@ kernel_neigh(unsigned int side, const char *addr, char *mac, size_t cap)
 	FILE *f;
 
 	mac[0] = '\0';
-	snprintf(cmd, sizeof(cmd), "ip -n %s neigh show %s", NS[side], addr);
+	snprintf(cmd, sizeof(cmd), "ip -n %s neigh show %s", LAB.ns[peer_ns(side)], addr);
 	f = popen(cmd, "r");
 	if (f == NULL)
 		return;
@@ -1441,18 +1264,18 @@ ping_from(unsigned int side, const char *addr)
 {
 	pid_t pid = fork();
 	int status = 0;
-	uint64_t end = now_ms() + 10000;
+	uint64_t end = lab_now_ms() + 10000;
 
 	if (pid == 0) {
 		int null = open("/dev/null", O_WRONLY);
 
 		dup2(null, 1);
 		dup2(null, 2);
-		execlp("ip", "ip", "netns", "exec", NS[side], "ping", "-c", "3", "-i", "0.2", "-W",
-		       "1", addr, (char *)NULL);
+		execlp("ip", "ip", "netns", "exec", LAB.ns[peer_ns(side)], "ping", "-c", "3", "-i",
+		       "0.2", "-W", "1", addr, (char *)NULL);
 		_exit(127);
 	}
-	while (now_ms() < end) {
+	while (lab_now_ms() < end) {
 		if (waitpid(pid, &status, WNOHANG) == pid)
 			return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 		pump(5);
@@ -1471,9 +1294,9 @@ TEST(arp_nd_ping)
 {
 	struct daemon_stats st0, st1;
 	unsigned int echoes = 0, pings = 0;
-	int have_ping = sh("command -v ping >/dev/null 2>&1") == 0;
+	int have_ping = lab_sh("command -v ping >/dev/null 2>&1") == 0;
 
-	sh("ip -n %s neigh flush all; ip -n %s neigh flush all", NS[SIDE_A], NS[SIDE_B]);
+	lab_sh("ip -n %s neigh flush all; ip -n %s neigh flush all", LAB.ns[LAB_A], LAB.ns[LAB_B]);
 	st0 = snap();
 	for (unsigned int a = 0; a < N_ADDR; a++) {
 		int fd = raw_socket(AD[a].side, AD[a].ip6);
@@ -1775,16 +1598,16 @@ TEST(inactivity_expiry)
 
 		for (unsigned int i = 0; i < 10; i++) {
 			CHECK_EQ(run_stream(&ab, 1), 1);
-			t_last = now_ms();
+			t_last = lab_now_ms();
 			pump(200);
 		}
 	}
 	CHECK(sessions_get(SS, s) != NULL);
 	CHECK_EQ(snap().expired - st0.expired, 0);
-	while (now_ms() < t_last + 4000 && t_gone == 0) {
+	while (lab_now_ms() < t_last + 4000 && t_gone == 0) {
 		pump(10);
 		if (snap().sessions == 0)
-			t_gone = now_ms();
+			t_gone = lab_now_ms();
 	}
 	/* The scan once a second notices the last packet up to 1 s after it
 	 * and deletes the session 1 s (the timeout) after noticing: never
@@ -1815,9 +1638,9 @@ TEST(address_on_its_own_link_only)
 	int f4 = raw_socket(SIDE_B, 0), f6 = raw_socket(SIDE_B, 1);
 	char mac[32];
 
-	sh("ip -n %1$s route add 10.201.0.1/32 dev %2$sp; "
-	   "ip -n %1$s -6 route add fd01::1/128 dev %2$sp",
-	   NS[SIDE_B], VETH[SIDE_B]);
+	lab_sh("ip -n %1$s route add 10.201.0.1/32 dev %2$s; "
+	       "ip -n %1$s -6 route add fd01::1/128 dev %2$s",
+	       LAB.ns[LAB_B], LAB.ifname[LAB_B]);
 	st0 = snap();
 	/* a kernel asks again after 1 s: one unanswered round is enough */
 	CHECK_EQ(echo(f4, ADDR_A4, 0x5200, 1, 64, 1000), 0);
@@ -1832,9 +1655,9 @@ TEST(address_on_its_own_link_only)
 	CHECK_EQ(st1.neigh.echo_replied - st0.neigh.echo_replied, 0);
 	CHECK(st1.neigh.ignored - st0.neigh.ignored >= 2); /* the questions */
 	CHECK_DROPS(&st0);
-	sh("ip -n %1$s route del 10.201.0.1/32 dev %2$sp; "
-	   "ip -n %1$s -6 route del fd01::1/128 dev %2$sp",
-	   NS[SIDE_B], VETH[SIDE_B]);
+	lab_sh("ip -n %1$s route del 10.201.0.1/32 dev %2$s; "
+	       "ip -n %1$s -6 route del fd01::1/128 dev %2$s",
+	       LAB.ns[LAB_B], LAB.ifname[LAB_B]);
 	close(f4);
 	close(f6);
 	case_end();
@@ -1872,7 +1695,7 @@ static unsigned int
 many_collect(struct many *m, const int *by_port, int fd, unsigned int from, int srtp,
 	     unsigned int *got, unsigned int want, unsigned int *bad)
 {
-	for (uint64_t end = now_ms() + WAIT_MS; *got < want && now_ms() < end;) {
+	for (uint64_t end = lab_now_ms() + WAIT_MS; *got < want && lab_now_ms() < end;) {
 		uint8_t in[2048], exp[256];
 		struct rx_info ri;
 		int n = recv_now(fd, in, sizeof(in), &ri);
@@ -1923,7 +1746,7 @@ TEST(thousand_sessions)
 	int fb = peer_socket(SIDE_B, 0, AD[ADDR_B4].peer, 5300);
 	struct daemon_stats st0 = snap();
 	unsigned int got_ab = 0, got_ba = 0, bad_ab = 0, bad_ba = 0, lost = 0;
-	uint64_t t0 = now_ms();
+	uint64_t t0 = lab_now_ms();
 
 	memset(m, 0, sizeof(m));
 	for (unsigned int k = 0; k <= PORT_MAX; k++)
@@ -1946,7 +1769,7 @@ TEST(thousand_sessions)
 		by_port[1][lport(m[i].slot, 1)] = (int)i; /* A to B: from leg 1's port */
 	}
 	CHECK_EQ(sessions_count(SS), N_MANY);
-	printf("  %u sessions created in %" PRIu64 " ms\n", N_MANY, now_ms() - t0);
+	printf("  %u sessions created in %" PRIu64 " ms\n", N_MANY, lab_now_ms() - t0);
 	for (unsigned int r = 0; r < MANY_AB + MANY_BA; r++) {
 		int ab = r < MANY_AB;
 
@@ -2002,13 +1825,13 @@ TEST(thousand_sessions)
 		}
 	}
 	CHECK_DROPS(&st0);
-	t0 = now_ms();
+	t0 = lab_now_ms();
 	for (unsigned int i = 0; i < N_MANY; i++) {
 		CHECK_EQ(sessions_delete(SS, m[i].slot), 0);
 		srtp_dealloc(m[i].a_tx);
 		srtp_dealloc(m[i].a_rx);
 	}
-	printf("  %u sessions deleted in %" PRIu64 " ms\n", N_MANY, now_ms() - t0);
+	printf("  %u sessions deleted in %" PRIu64 " ms\n", N_MANY, lab_now_ms() - t0);
 	close(fa);
 	close(fb);
 	case_end();
@@ -2022,34 +1845,25 @@ main(void)
 	int bad;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (geteuid() != 0) {
-		printf("skipped: needs root (network namespaces, veths)\n");
+	if (lab_skip_if_unable() != 0)
 		return 77;
-	}
-	if (sh("ip netns list >/dev/null 2>&1") != 0) {
-		printf("skipped: no \"ip netns\" (iproute2)\n");
-		return 77;
-	}
-	/* before any thread exists: EAL's inherit it, and so do the shell
-	 * commands that build the lab */
-	if (unshare(CLONE_NEWNET) != 0) {
-		printf("skipped: cannot create a network namespace (%s)\n", strerror(errno));
-		return 77;
-	}
-	NET_SELF = open("/proc/thread-self/ns/net", O_RDONLY);
-	if (NET_SELF < 0) {
-		perror("/proc/thread-self/ns/net");
-		return 1;
-	}
-	switch (lab_up()) {
+	/* before any thread exists: EAL's threads inherit this process's
+	 * namespace, where srtpfwd's ends of the veths are */
+	switch (lab_up_here("sfn", 1)) {
 	case 0: break;
 	case 77:
-		printf("skipped: cannot create network namespaces (\"ip netns add\")\n");
+		printf("skipped: cannot create network namespaces (unshare, \"ip netns add\")\n");
 		return 77;
 	default: fprintf(stderr, "could not build the namespaces and veths\n"); return 1;
 	}
-	alarm(WATCHDOG_S);
-	snprintf(prefix, sizeof(prefix), "--file-prefix=srtpfwd_netns%d", getpid());
+	/* the spoofer: a second address on the real peer's link */
+	if (lab_sh("ip -n %s addr add %u.%u.%u.%u/24 dev %s", LAB.ns[LAB_A], A_SPOOF4[0],
+		   A_SPOOF4[1], A_SPOOF4[2], A_SPOOF4[3], LAB.ifname[LAB_A]) != 0) {
+		fprintf(stderr, "could not add the spoofer's address\n");
+		return 1;
+	}
+	lab_watchdog("test_netns", WATCHDOG_S);
+	snprintf(prefix, sizeof(prefix), "--file-prefix=%s", LAB.file_prefix);
 	{
 		static const char *const a[] = {
 			"test_netns", "--no-huge", "--no-pci", "--no-shconf", "--no-telemetry",
@@ -2068,11 +1882,12 @@ main(void)
 			return 1;
 		}
 	}
-	snprintf(EAL_DIR, sizeof(EAL_DIR), "%s", rte_eal_get_runtime_dir());
+	/* the directory the lab removes is EAL's own */
+	snprintf(LAB.runtime, sizeof(LAB.runtime), "%s", rte_eal_get_runtime_dir());
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.n_ports = 2;
-	snprintf(cfg.ports[0].dev, DAEMON_DEV_MAX, "net_af_packet0,iface=%s", VETH[SIDE_A]);
-	snprintf(cfg.ports[1].dev, DAEMON_DEV_MAX, "net_af_packet1,iface=%s", VETH[SIDE_B]);
+	snprintf(cfg.ports[0].dev, DAEMON_DEV_MAX, "net_af_packet0,iface=%s", LAB.dev[0]);
+	snprintf(cfg.ports[1].dev, DAEMON_DEV_MAX, "net_af_packet1,iface=%s", LAB.dev[1]);
 	cfg.n_addrs = N_ADDR;
 	for (unsigned int a = 0; a < N_ADDR; a++) {
 		cfg.addrs[a].port = AD[a].side;
