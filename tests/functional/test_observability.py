@@ -420,6 +420,37 @@ check(rc == 0, "SIGTERM: exit code %s" % rc)
 log_lines = daemon_log()
 check(len(re.findall(r"srtpfwd\.metrics: ", log_lines)) <= 40,
       "metrics log lines bounded (%d)" % len(re.findall(r"srtpfwd\.metrics: ", log_lines)))
+
+# ---- the same from a configuration file (metrics.listen) ----
+yaml_path = os.path.join(tmp, "srtpfwd.yaml")
+with open(yaml_path, "w") as f:
+    f.write('eal: [--no-huge, --no-pci, -m, "256", --no-shconf, --file-prefix=%s_yaml, '
+            '"--log-level=*:warning", "--log-level=srtpfwd.*:info", -l, "0,1"]\n'
+            'ports: [{dev: "net_null1,no-rx=1"}]\n'
+            'addresses: [{port: 0, ip: 192.0.2.1/24}]\n'
+            'metrics: {listen: "127.0.0.1:0"}\n'
+            'stats_interval_s: 0\n' % prefix)
+r = subprocess.run([srtpfwd, "--check-config", yaml_path], capture_output=True, text=True)
+check(r.returncode == 0 and r.stdout.strip().endswith(", metrics http:127.0.0.1:0"),
+      "--check-config names the metrics listener: %s" % r.stdout.strip())
+log = open(log_path, "w")
+daemon = subprocess.Popen([srtpfwd, "--config", yaml_path, "--", "--duration", "30"],
+                          stdout=log, stderr=subprocess.STDOUT, env=env)
+metrics_port = None
+for _ in range(100):
+    m = re.search(r"metrics on http://127\.0\.0\.1:0/metrics \(port (\d+)\)", daemon_log())
+    if m or daemon.poll() is not None:
+        metrics_port = int(m.group(1)) if m else None
+        break
+    time.sleep(0.1)
+if check(metrics_port is not None, "--config with metrics.listen: listener up"):
+    _, text = metrics()
+    prom, fmt_ok = samples(text)
+    check(fmt_ok and prom["srtpfwd_sessions_max"] == 10000 and "srtpfwd_ctl_clients" not in prom
+          and prom["srtpfwd_metrics_served_total"] == 1,
+          "--config: /metrics served, no control server counters (none configured)")
+daemon.send_signal(signal.SIGTERM)
+check(daemon.wait(timeout=15) == 0, "SIGTERM: exit code 0")
 cleanup()
 print("%d failed" % fails)
 sys.exit(1 if fails else 0)
