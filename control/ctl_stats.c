@@ -80,12 +80,12 @@ workers(struct walk *w, const struct ctl_counters *c, int per_worker)
 	const char *mp = per_worker ? "worker_" : "";
 	char field[64];
 
-#define X(f, m, kd, text)                                                                        \
+#define X(f, m, kd, text)                                                                          \
 	for (unsigned int i = 0; i < n; i++) {                                                     \
 		struct ctl_counter k = {.name = w->name,                                           \
 					.metric = w->metric,                                       \
 					.help = text,                                              \
-					.kind = CTL_##kd,                                        \
+					.kind = CTL_##kd,                                          \
 					.group = g,                                                \
 					.index = per_worker ? (int)i : -1,                         \
 					.field = #f,                                               \
@@ -106,16 +106,17 @@ workers(struct walk *w, const struct ctl_counters *c, int per_worker)
 		snprintf(field, sizeof(field), "drop.%s", reason);
 		snprintf(w->metric, sizeof(w->metric), "%sdrops_total", mp);
 		for (unsigned int i = 0; i < n; i++) {
-			struct ctl_counter k = {.name = w->name,
-						.metric = w->metric,
-						.help = "packets dropped, by reason (docs/counters.md)",
-						.kind = CTL_COUNTER,
-						.group = g,
-						.index = per_worker ? (int)i : -1,
-						.reason = reason,
-						.field = field,
-						.sparse = per_worker,
-						.value = s[i].drop[r]};
+			struct ctl_counter k = {
+				.name = w->name,
+				.metric = w->metric,
+				.help = "packets dropped, by reason (docs/counters.md)",
+				.kind = CTL_COUNTER,
+				.group = g,
+				.index = per_worker ? (int)i : -1,
+				.reason = reason,
+				.field = field,
+				.sparse = per_worker,
+				.value = s[i].drop[r]};
 
 			if (per_worker)
 				snprintf(w->name, sizeof(w->name), "worker%u.%s", i, field);
@@ -140,12 +141,12 @@ ctl_counters_walk(const struct ctl_counters *c, ctl_counter_fn fn, void *ctx)
 #define X(f, m, kd, text) one(&w, CTL_G_TOTAL, "", #f, m, CTL_##kd, text, c->d.f);
 		FOREACH_DAEMON_COUNTER(X)
 #undef X
-#define X(f, m, kd, text)                                                                        \
+#define X(f, m, kd, text)                                                                          \
 	for (unsigned int i = 0; i < c->d.n_ports; i++) {                                          \
 		struct ctl_counter k = {.name = w.name,                                            \
 					.metric = m,                                               \
 					.help = text,                                              \
-					.kind = CTL_##kd,                                        \
+					.kind = CTL_##kd,                                          \
 					.group = CTL_G_PORT,                                       \
 					.index = (int)i,                                           \
 					.field = #f,                                               \

@@ -95,7 +95,7 @@
 	X(accepted, "ctl_accepted_total", COUNTER, "control connections accepted")                 \
 	X(refused_full, "ctl_refused_full_total", COUNTER,                                         \
 	  "control connections closed at once: the client limit was reached")                      \
-	X(tls_failed, "ctl_tls_failed_total", COUNTER, "TLS handshakes that failed or timed out") \
+	X(tls_failed, "ctl_tls_failed_total", COUNTER, "TLS handshakes that failed or timed out")  \
 	X(requests, "ctl_requests_total", COUNTER, "control requests answered")                    \
 	X(bad_messages, "ctl_bad_messages_total", COUNTER,                                         \
 	  "framing errors (the client was cut off)")                                               \

@@ -79,8 +79,8 @@ check_config(const char *path)
 		fprintf(stderr, "srtpfwd: %s\n", err);
 		return 2;
 	}
-	printf("%s: ok: ports %u, addresses %u, media ports %u-%u, sessions %u%s%s%s%s%s%s\n",
-	       path, file_cfg.daemon.n_ports, file_cfg.daemon.n_addrs, file_cfg.daemon.port_min,
+	printf("%s: ok: ports %u, addresses %u, media ports %u-%u, sessions %u%s%s%s%s%s%s\n", path,
+	       file_cfg.daemon.n_ports, file_cfg.daemon.n_addrs, file_cfg.daemon.port_min,
 	       file_cfg.daemon.port_max, file_cfg.daemon.max_sessions,
 	       file_cfg.ctl_unix[0] ? ", control unix:" : "", file_cfg.ctl_unix,
 	       file_cfg.tls_listen[0] ? ", control tls:" : "", file_cfg.tls_listen,

@@ -26,7 +26,8 @@ RTE_LOG_REGISTER(metrics_logtype, srtpfwd.metrics, INFO);
 #define LOG(m, level, ...)                                                                         \
 	do {                                                                                       \
 		if (log_budget(m))                                                                 \
-			rte_log(RTE_LOG_##level, metrics_logtype, "srtpfwd.metrics: " __VA_ARGS__); \
+			rte_log(RTE_LOG_##level, metrics_logtype,                                  \
+				"srtpfwd.metrics: " __VA_ARGS__);                                  \
 	} while (0)
 
 #define ACCEPT_BURST 16 /* connects taken per poll */
@@ -143,8 +144,8 @@ metrics_http_parse(const char *buf, size_t len)
 	v0 = ++i;
 	while (i < end && b[i] != '\r' && b[i] != '\n')
 		i++;
-	if (i - v0 != 8 || memcmp(b + v0, "HTTP/", 5) != 0 || b[v0 + 5] < '0' ||
-	    b[v0 + 5] > '9' || b[v0 + 6] != '.' || b[v0 + 7] < '0' || b[v0 + 7] > '9')
+	if (i - v0 != 8 || memcmp(b + v0, "HTTP/", 5) != 0 || b[v0 + 5] < '0' || b[v0 + 5] > '9' ||
+	    b[v0 + 6] != '.' || b[v0 + 7] < '0' || b[v0 + 7] > '9')
 		return METRICS_BAD_REQUEST;
 	if (b[i] == '\r' && b[++i] != '\n')
 		return METRICS_BAD_REQUEST;
@@ -435,8 +436,7 @@ respond(struct metrics *m, struct client *c, unsigned int status)
 		   status, reason_phrase(status),
 		   status == 200 ? "text/plain; version=0.0.4; charset=utf-8"
 				 : "text/plain; charset=utf-8",
-		   text != NULL ? strlen(text) : body.len,
-		   status == 405 ? "Allow: GET\r\n" : "");
+		   text != NULL ? strlen(text) : body.len, status == 405 ? "Allow: GET\r\n" : "");
 	if (text != NULL)
 		buf_append(&c->out, text, strlen(text));
 	else
@@ -566,9 +566,9 @@ metrics_poll(struct metrics *m, int timeout_ms)
 
 	m->pfd[0] = (struct pollfd){.fd = m->fd, .events = POLLIN};
 	for (unsigned int i = 0; i < m->n_clients; i++)
-		m->pfd[1 + i] = (struct pollfd){
-			.fd = m->clients[i].fd,
-			.events = m->clients[i].state == WRITING ? POLLOUT : POLLIN};
+		m->pfd[1 + i] = (struct pollfd){.fd = m->clients[i].fd,
+						.events = m->clients[i].state == WRITING ? POLLOUT
+											 : POLLIN};
 	if (poll(m->pfd, 1 + m->n_clients, timeout_ms) < 0)
 		return 0;
 	now = now_ms();

@@ -270,7 +270,7 @@ add_counter(void *ctx, const struct ctl_counter *k)
 	if ((k->reason != NULL) != x->drops)
 		return;
 	rte_tel_data_add_dict_u64(x->d,
-				  x->key == KEY_NAME    ? k->name
+				  x->key == KEY_NAME	? k->name
 				  : x->key == KEY_FIELD ? k->field
 							: k->reason,
 				  k->value);
@@ -310,19 +310,17 @@ cmd_stats(struct rte_tel_data *d)
 
 	rte_tel_data_start_dict(d);
 	ctl_counters_walk(c, add_counter, &top);
-	if (c->has_daemon &&
-	    add_group(d, "drop",
-		      (struct to_dict){.group_mask = 1u << CTL_G_TOTAL,
-				       .index = -1,
-				       .drops = true,
-				       .key = KEY_REASON}) != 0)
+	if (c->has_daemon && add_group(d, "drop",
+				       (struct to_dict){.group_mask = 1u << CTL_G_TOTAL,
+							.index = -1,
+							.drops = true,
+							.key = KEY_REASON}) != 0)
 		return -ENOMEM;
 	for (unsigned int i = 0; i < RTE_DIM(groups); i++)
-		if (shown[i] &&
-		    add_group(d, groups[i].name,
-			      (struct to_dict){.group_mask = 1u << groups[i].g,
-					       .index = -1,
-					       .key = KEY_FIELD}) != 0)
+		if (shown[i] && add_group(d, groups[i].name,
+					  (struct to_dict){.group_mask = 1u << groups[i].g,
+							   .index = -1,
+							   .key = KEY_FIELD}) != 0)
 			return -ENOMEM;
 	return 0;
 }
@@ -384,8 +382,10 @@ cmd_workers(struct telemetry *t, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_int(d, "count", (int)c->n_workers);
 	for (unsigned int i = 0; i < c->n_workers && i < TELEMETRY_WORKERS_MAX; i++) {
 		struct rte_tel_data *w = rte_tel_data_alloc();
-		struct to_dict x = {
-			.d = w, .group_mask = 1u << CTL_G_WORKER, .index = (int)i, .key = KEY_FIELD};
+		struct to_dict x = {.d = w,
+				    .group_mask = 1u << CTL_G_WORKER,
+				    .index = (int)i,
+				    .key = KEY_FIELD};
 		char key[16];
 
 		if (w == NULL)

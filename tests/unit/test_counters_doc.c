@@ -100,7 +100,8 @@ expect_row(void *ctx, const struct ctl_counter *k)
 	if (k->group == CTL_G_PORT)
 		snprintf(labels, sizeof(labels), "{port}");
 	else if (k->group == CTL_G_WORKER)
-		snprintf(labels, sizeof(labels), k->reason != NULL ? "{worker,reason}" : "{worker}");
+		snprintf(labels, sizeof(labels),
+			 k->reason != NULL ? "{worker,reason}" : "{worker}");
 	else if (k->reason != NULL)
 		snprintf(labels, sizeof(labels), "{reason}");
 	snprintf(names[n_rows], sizeof(names[n_rows]), "%s", name);

@@ -43,8 +43,7 @@ TEST(verdicts)
 	CHECK_EQ(parse("GET /metricsx HTTP/1.1\r\n\r\n"), METRICS_NOT_FOUND);
 	CHECK_EQ(parse("GET /metric HTTP/1.1\r\n\r\n"), METRICS_NOT_FOUND);
 	CHECK_EQ(parse("GET /metrics/ HTTP/1.1\r\n\r\n"), METRICS_NOT_FOUND);
-	CHECK_EQ(parse("POST /metrics HTTP/1.1\r\nContent-Length: 0\r\n\r\n"),
-		 METRICS_BAD_METHOD);
+	CHECK_EQ(parse("POST /metrics HTTP/1.1\r\nContent-Length: 0\r\n\r\n"), METRICS_BAD_METHOD);
 	CHECK_EQ(parse("HEAD /metrics HTTP/1.1\r\n\r\n"), METRICS_BAD_METHOD);
 	CHECK_EQ(parse("get /metrics HTTP/1.1\r\n\r\n"), METRICS_BAD_METHOD);
 	CHECK_EQ(parse("GETX /metrics HTTP/1.1\r\n\r\n"), METRICS_BAD_METHOD);
@@ -94,9 +93,9 @@ TEST(size_limit)
 }
 
 static const char *const pieces[] = {
-	"GET",	   "POST", " ",	      "/metrics", "/",	  "?a=b", "HTTP/1.1", "HTTP/1.0",
-	"HTTP/2.0", "\r\n", "\n",     "\r",	  "Host", ": ",	  "x",	  "\t",
-	"\x00",	   "\x7f", "\xff",    ":",	  "a",	  "1",	  "//",	      "HTTP/",
+	"GET",	    "POST", " ",    "/metrics", "/",	"?a=b", "HTTP/1.1", "HTTP/1.0",
+	"HTTP/2.0", "\r\n", "\n",   "\r",	"Host", ": ",	"x",	    "\t",
+	"\x00",	    "\x7f", "\xff", ":",	"a",	"1",	"//",	    "HTTP/",
 };
 
 static int
@@ -111,8 +110,7 @@ TEST(random_heads_at_a_guard_page)
 {
 	long page = sysconf(_SC_PAGESIZE);
 	size_t span = (size_t)page * 3;
-	uint8_t *map = mmap(NULL, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
-			    0);
+	uint8_t *map = mmap(NULL, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	uint8_t *end;
 	static char head[METRICS_REQ_MAX + 64];
 	unsigned int complete = 0, ok = 0;
@@ -284,8 +282,8 @@ TEST(render)
 	/* families: 2 sessions, 7 + drops + 2 totals, 8 port, 8 worker, 12 neigh,
 	 * 11 ctl, 11 metrics, 3 telemetry */
 	CHECK_EQ(n_families, 2 + 7 + 1 + 2 + 8 + 7 + 1 + 12 + 11 + 11 + 3);
-	CHECK_EQ(samples, 2 + 7 + (DROP_MAX - 1) + 2 + 8 * 2 + (7 + (DROP_MAX - 1)) * 2 + 12 + 11 +
-				  11 + 3);
+	CHECK_EQ(samples,
+		 2 + 7 + (DROP_MAX - 1) + 2 + 8 * 2 + (7 + (DROP_MAX - 1)) * 2 + 12 + 11 + 11 + 3);
 	free(b.p);
 }
 
