@@ -363,7 +363,7 @@ deadline = time.monotonic() + 1.0
 for c in conns:
     c.settimeout(max(0.01, deadline - time.monotonic()))
     try:
-        if c.recv(1) == b"":
+        if c.recv(1, socket.MSG_PEEK) == b"":  # peek: a held one's 408 stays to be read
             closed_at_once += 1
     except socket.timeout:
         pass
@@ -374,16 +374,18 @@ mid = stats()
 check(mid["metrics.clients"] == 16 and mid["metrics.refused_full"] - base["metrics.refused_full"] == 84,
       "while flooded: 16 clients held, 84 refused (the control socket still answers)")
 check(Telemetry(tel_path).ask("/srtpfwd/sessions")["count"] == 1, "telemetry answers while flooded")
-timed_out = 0
+timed_out, other = 0, []
 for c in conns:
     c.settimeout(4)
     try:
         d = c.recv(4096)
         timed_out += d.startswith(b"HTTP/1.1 408 ")
-    except OSError:
-        pass
+        if d and not d.startswith(b"HTTP/1.1 408 "):
+            other.append(d[:40])
+    except OSError as e:
+        other.append(str(e))
     c.close()
-check(timed_out == 16, "the 16 held connections cut with 408 (%d)" % timed_out)
+check(timed_out == 16, "the 16 held connections cut with 408 (%d) %s" % (timed_out, other[:3]))
 _, text = metrics()
 prom, fmt_ok = samples(text)
 check(fmt_ok and prom["srtpfwd_sessions"] == 1, "after all that, /metrics still answers 200")
