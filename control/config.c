@@ -270,7 +270,7 @@ top_key(struct ctx *x, const char *path, yaml_node_t *v, unsigned int item)
 		return list_of(x, v, path, LOCAL_ADDR_MAX, &d->n_addrs, "addresses[].", addr_key);
 	if (strcmp(path, "limits") == 0 || strcmp(path, "control") == 0 ||
 	    strcmp(path, "queues") == 0 || strcmp(path, "control.tls") == 0 ||
-	    strcmp(path, "log") == 0) {
+	    strcmp(path, "log") == 0 || strcmp(path, "metrics") == 0) {
 		char prefix[64];
 
 		snprintf(prefix, sizeof(prefix), "%s.", path);
@@ -288,6 +288,8 @@ top_key(struct ctx *x, const char *path, yaml_node_t *v, unsigned int item)
 		return str(x, v, path, c->tls_cert, sizeof(c->tls_cert));
 	if (strcmp(path, "control.tls.key") == 0)
 		return str(x, v, path, c->tls_key, sizeof(c->tls_key));
+	if (strcmp(path, "metrics.listen") == 0)
+		return str(x, v, path, c->metrics_listen, sizeof(c->metrics_listen));
 	if ((s = scalar(x, v, path)) == NULL)
 		return -1;
 	if (strcmp(path, "media_ports") == 0) {
@@ -477,4 +479,12 @@ config_ctl(const struct srtpfwd_config *c, struct ctl_server_config *o)
 	o->max_clients = c->ctl_clients;
 	o->idle_ms = c->ctl_idle_s * 1000;
 	return o->unix_path != NULL || o->tls_listen != NULL;
+}
+
+int
+config_metrics(const struct srtpfwd_config *c, struct metrics_config *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->listen = c->metrics_listen[0] ? c->metrics_listen : NULL;
+	return o->listen != NULL;
 }

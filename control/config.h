@@ -14,6 +14,7 @@
 
 #include "ctl_server.h"
 #include "daemon.h"
+#include "metrics.h"
 
 #define CONFIG_EAL_MAX 32
 #define CONFIG_STR_MAX 256
@@ -52,6 +53,8 @@
 	X("control.tls.key", "path", "required with listen", "PEM: its private key")               \
 	X("control.tls.allow", "list of DNS names", "any",                                         \
 	  "client names allowed (subjectAltName)")                                                 \
+	X("metrics.listen", "ADDR:PORT", "none",                                                   \
+	  "HTTP listener for Prometheus: GET /metrics (docs/counters.md)")                         \
 	X("stats_interval_s", "integer 0..86400", "10", "print counters this often; 0: never")     \
 	X("log.level", "emerg|alert|crit|error|warning|notice|info|debug", "info",                 \
 	  "srtpfwd's log level")
@@ -75,6 +78,7 @@ struct srtpfwd_config {
 		tls_key[CONFIG_STR_MAX];
 	unsigned int n_allow;
 	char tls_allow[CTL_TLS_NAMES_MAX][CONFIG_STR_MAX];
+	char metrics_listen[CONFIG_STR_MAX];
 	unsigned int stats_s;
 	unsigned int log_level; /* RTE_LOG_* value */
 };
@@ -88,5 +92,9 @@ int config_parse_ip(const char *s, uint8_t addr[16], uint8_t *ip6);
 /** The control server's configuration (pointing into @p c). @return 1 if
  * any listener is configured, else 0. */
 int config_ctl(const struct srtpfwd_config *c, struct ctl_server_config *out);
+
+/** The metrics listener's configuration (pointing into @p c). @return 1 if
+ * one is configured, else 0. */
+int config_metrics(const struct srtpfwd_config *c, struct metrics_config *out);
 
 #endif

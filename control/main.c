@@ -5,6 +5,7 @@
  *           [--ports MIN-MAX] [--sessions N] [--stats SECONDS] [--duration SECONDS]
  *           [--ctl-unix PATH] [--ctl-tls ADDR:PORT --tls-ca F --tls-cert F --tls-key F
  *            [--tls-allow NAME ...]] [--ctl-max-clients N] [--ctl-idle SECONDS]
+ *           [--metrics ADDR:PORT]
  *
  *   srtpfwd --config FILE [more EAL options] [-- --duration SECONDS]
  *   srtpfwd --check-config FILE
@@ -12,7 +13,9 @@
  * The main lcore is the control thread: it runs the control server
  * (docs/protocol.md), the neighbour resolver and the inactivity timeouts;
  * every other lcore runs a worker. The YAML file (docs/config.md) and the
- * command line fill the same structs.
+ * command line fill the same structs. The control thread also serves the
+ * Prometheus endpoint (metrics.h) and answers the DPDK telemetry commands
+ * (telemetry.h); docs/counters.md lists what they show.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -32,6 +35,8 @@
 #include "ctl_server.h"
 #include "ctl_stats.h"
 #include "daemon.h"
+#include "metrics.h"
+#include "telemetry.h"
 
 static volatile sig_atomic_t stop;
 
@@ -52,7 +57,7 @@ usage(const char *prog)
 		"SECONDS]\n"
 		"          [--ctl-unix PATH] [--ctl-tls ADDR:PORT --tls-ca FILE --tls-cert FILE\n"
 		"           --tls-key FILE [--tls-allow NAME ...]] [--ctl-max-clients N]\n"
-		"          [--ctl-idle SECONDS]\n"
+		"          [--ctl-idle SECONDS] [--metrics ADDR:PORT]\n"
 		"  DEV   PCI address, vdev (net_af_packet0,iface=veth0) or a port EAL probed\n"
 		"  PORT  index of a --port, from 0\n"
 		"   or: %s --config FILE [EAL options] [-- --duration SECONDS]\n"
@@ -74,11 +79,12 @@ check_config(const char *path)
 		fprintf(stderr, "srtpfwd: %s\n", err);
 		return 2;
 	}
-	printf("%s: ok: ports %u, addresses %u, media ports %u-%u, sessions %u%s%s%s%s\n", path,
+	printf("%s: ok: ports %u, addresses %u, media ports %u-%u, sessions %u%s%s%s%s%s%s\n", path,
 	       file_cfg.daemon.n_ports, file_cfg.daemon.n_addrs, file_cfg.daemon.port_min,
 	       file_cfg.daemon.port_max, file_cfg.daemon.max_sessions,
 	       file_cfg.ctl_unix[0] ? ", control unix:" : "", file_cfg.ctl_unix,
-	       file_cfg.tls_listen[0] ? ", control tls:" : "", file_cfg.tls_listen);
+	       file_cfg.tls_listen[0] ? ", control tls:" : "", file_cfg.tls_listen,
+	       file_cfg.metrics_listen[0] ? ", metrics http:" : "", file_cfg.metrics_listen);
 	return 0;
 }
 
@@ -176,7 +182,7 @@ parse_addr(const char *arg, struct daemon_addr *a, char *err, size_t err_len)
 
 static int
 parse_args(int argc, char **argv, struct daemon_config *c, struct ctl_server_config *ctl,
-	   unsigned int *stats_s, unsigned int *duration_s)
+	   struct metrics_config *mc, unsigned int *stats_s, unsigned int *duration_s)
 {
 	static const struct option opts[] = {
 		{"port", required_argument, NULL, 'p'},
@@ -193,6 +199,7 @@ parse_args(int argc, char **argv, struct daemon_config *c, struct ctl_server_con
 		{"tls-allow", required_argument, NULL, 'N'},
 		{"ctl-max-clients", required_argument, NULL, 'm'},
 		{"ctl-idle", required_argument, NULL, 'i'},
+		{"metrics", required_argument, NULL, 'M'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -247,6 +254,7 @@ parse_args(int argc, char **argv, struct daemon_config *c, struct ctl_server_con
 			c->max_sessions = a;
 			break;
 		case 'u': ctl->unix_path = optarg; break;
+		case 'M': mc->listen = optarg; break;
 		case 't': ctl->tls_listen = optarg; break;
 		case 'A': ctl->tls.ca_file = optarg; break;
 		case 'C': ctl->tls.cert_file = optarg; break;
@@ -298,14 +306,41 @@ parse_args(int argc, char **argv, struct daemon_config *c, struct ctl_server_con
 	return 0;
 }
 
+/* The Prometheus endpoint and the telemetry commands, once the daemon runs. */
+static int
+observability_start(const struct metrics_config *mc, struct ctl_stats_src *src,
+		    struct metrics **metrics, struct telemetry **tel)
+{
+	char err[256];
+
+	*tel = telemetry_new(src, err, sizeof(err));
+	if (*tel == NULL) {
+		fprintf(stderr, "srtpfwd: %s\n", err);
+		return -1;
+	}
+	src->tel = *tel;
+	if (mc->listen == NULL)
+		return 0;
+	*metrics = metrics_new(mc, src, err, sizeof(err));
+	if (*metrics == NULL) {
+		fprintf(stderr, "srtpfwd: %s\n", err);
+		return -1;
+	}
+	src->metrics = *metrics;
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct daemon_config cfg;
 	struct ctl_server_config ctl;
+	struct metrics_config mc;
 	struct ctl_server *srv = NULL;
 	struct ctl_events *events = NULL;
-	struct ctl_stats_src stats_src;
+	struct metrics *metrics = NULL;
+	struct telemetry *tel = NULL;
+	struct ctl_stats_src stats_src = {0};
 	struct daemon_stats st;
 	struct daemon *d;
 	time_t last_scan;
@@ -318,6 +353,7 @@ main(int argc, char **argv)
 		return check_config(argv[2]);
 	memset(&cfg, 0, sizeof(cfg));
 	memset(&ctl, 0, sizeof(ctl));
+	memset(&mc, 0, sizeof(mc));
 	if (argc >= 3 && strcmp(argv[1], "--config") == 0) {
 		int rest = 0;
 
@@ -331,6 +367,7 @@ main(int argc, char **argv)
 		}
 		cfg = file_cfg.daemon;
 		config_ctl(&file_cfg, &ctl);
+		config_metrics(&file_cfg, &mc);
 		stats_s = file_cfg.stats_s;
 		rte_log_set_global_level(file_cfg.log_level);
 		/* after "--", only how long to run */
@@ -353,7 +390,7 @@ main(int argc, char **argv)
 			return 1;
 		}
 		argv[n] = argv[0];
-		if (parse_args(argc - n, argv + n, &cfg, &ctl, &stats_s, &duration_s) != 0) {
+		if (parse_args(argc - n, argv + n, &cfg, &ctl, &mc, &stats_s, &duration_s) != 0) {
 			usage(argv[0]);
 			rte_eal_cleanup();
 			return 2;
@@ -365,12 +402,11 @@ main(int argc, char **argv)
 		rte_eal_cleanup();
 		return 1;
 	}
+	stats_src.d = d;
 	if (ctl.unix_path != NULL || ctl.tls_listen != NULL) {
 		struct ctl_env env = {
 			.ss = daemon_sessions(d), .stats = ctl_stats_put, .stats_arg = &stats_src};
 
-		stats_src.d = d;
-		stats_src.srv = NULL;
 		srv = ctl_server_new(&ctl, &env, err, sizeof(err));
 		events = srv != NULL ? ctl_events_new(daemon_sessions(d), srv) : NULL;
 		if (events == NULL) {
@@ -388,17 +424,29 @@ main(int argc, char **argv)
 		       ctl.max_clients ? ctl.max_clients : 64);
 		fflush(stdout);
 	}
+	if (observability_start(&mc, &stats_src, &metrics, &tel) != 0) {
+		telemetry_free(tel);
+		ctl_events_free(events);
+		ctl_server_free(srv);
+		daemon_stop(d);
+		rte_eal_cleanup();
+		return 1;
+	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	start = last = last_scan = time(NULL);
 	while (!stop && (duration_s == 0 || time(NULL) - start < (time_t)duration_s)) {
-		/* The control thread may wait: workers never wait for it. */
+		/* The control thread may wait: workers never wait for it. At
+		 * most one of the polls below waits (1 ms), and only when idle. */
 		unsigned int busy = daemon_poll(d);
 
 		if (srv != NULL)
 			ctl_server_poll(srv, busy ? 0 : 1);
-		else if (busy == 0)
+		if (metrics != NULL)
+			metrics_poll(metrics, busy || srv != NULL ? 0 : 1);
+		else if (srv == NULL && busy == 0)
 			usleep(1000);
+		telemetry_poll(tel);
 		if (events != NULL && time(NULL) != last_scan) {
 			last_scan = time(NULL);
 			ctl_events_scan(events);
@@ -410,6 +458,8 @@ main(int argc, char **argv)
 			fflush(stdout);
 		}
 	}
+	telemetry_free(tel); /* the commands answer an error from now on */
+	metrics_free(metrics);
 	ctl_events_free(events);
 	ctl_server_free(srv); /* clients are cut off; sessions stay until stop */
 	daemon_stop_workers(d); /* the final counters add up exactly */
