@@ -18,15 +18,15 @@
 
 #include "ctl_addr.h"
 #include "ctl_server.h"
+#include "log_limit.h"
 
 RTE_LOG_REGISTER(ctl_logtype, srtpfwd.ctl, INFO);
 
 /* One line per event, never per request; a flood of bad clients is
- * summarised: at most LOG_PER_S lines a second, then a count. */
-#define LOG_PER_S 10
+ * summarised: at most LOG_LIMIT_PER_S lines a second, then a count. */
 #define LOG(s, level, ...)                                                                         \
 	do {                                                                                       \
-		if (log_budget(s))                                                                 \
+		if (log_limit_allow(&(s)->log, ctl_logtype, "srtpfwd.ctl"))                        \
 			rte_log(RTE_LOG_##level, ctl_logtype, "srtpfwd.ctl: " __VA_ARGS__);        \
 	} while (0)
 
@@ -62,8 +62,7 @@ struct ctl_server {
 	struct pollfd *pfd; /* 2 + max_clients */
 	unsigned int n_clients;
 	struct ctl_server_stats st;
-	int64_t log_second;
-	unsigned int log_lines, log_suppressed;
+	struct log_limit log;
 };
 
 static int64_t
@@ -73,29 +72,6 @@ now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int
-log_budget(struct ctl_server *s)
-{
-	int64_t sec = now_ms() / 1000;
-
-	if (sec != s->log_second) {
-		if (s->log_suppressed != 0)
-			rte_log(RTE_LOG_WARNING, ctl_logtype,
-				"srtpfwd.ctl: %u more client events not logged in the last "
-				"second\n",
-				s->log_suppressed);
-		s->log_second = sec;
-		s->log_lines = 0;
-		s->log_suppressed = 0;
-	}
-	if (s->log_lines < LOG_PER_S) {
-		s->log_lines++;
-		return 1;
-	}
-	s->log_suppressed++;
-	return 0;
 }
 
 static int

@@ -16,16 +16,16 @@
 
 #include "ctl_addr.h"
 #include "ctl_stats.h"
+#include "log_limit.h"
 #include "metrics.h"
 
 RTE_LOG_REGISTER(metrics_logtype, srtpfwd.metrics, INFO);
 
-/* One line per event, never one per request: at most LOG_PER_S lines a
- * second, then a count of what was not logged (as ctl_server.c does). */
-#define LOG_PER_S 10
+/* One line per event, never one per request: at most LOG_LIMIT_PER_S lines a
+ * second, then a count of what was not logged (log_limit.h). */
 #define LOG(m, level, ...)                                                                         \
 	do {                                                                                       \
-		if (log_budget(m))                                                                 \
+		if (log_limit_allow(&(m)->log, metrics_logtype, "srtpfwd.metrics"))                \
 			rte_log(RTE_LOG_##level, metrics_logtype,                                  \
 				"srtpfwd.metrics: " __VA_ARGS__);                                  \
 	} while (0)
@@ -57,8 +57,7 @@ struct metrics {
 	struct pollfd *pfd; /* 1 + max_clients */
 	struct metrics_stats st;
 	struct ctl_counters *counters; /* a copy per scrape */
-	int64_t log_second;
-	unsigned int log_lines, log_suppressed;
+	struct log_limit log;
 };
 
 static int64_t
@@ -68,29 +67,6 @@ now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int
-log_budget(struct metrics *m)
-{
-	int64_t sec = now_ms() / 1000;
-
-	if (sec != m->log_second) {
-		if (m->log_suppressed != 0)
-			rte_log(RTE_LOG_WARNING, metrics_logtype,
-				"srtpfwd.metrics: %u more client events not logged in the last "
-				"second\n",
-				m->log_suppressed);
-		m->log_second = sec;
-		m->log_lines = 0;
-		m->log_suppressed = 0;
-	}
-	if (m->log_lines < LOG_PER_S) {
-		m->log_lines++;
-		return 1;
-	}
-	m->log_suppressed++;
-	return 0;
 }
 
 /* ---- the request head: a pure function ---- */
