@@ -54,7 +54,19 @@
 	X(expired, "sessions_expired_total", COUNTER,                                              \
 	  "sessions deleted by their inactivity timeout")                                          \
 	X(inject_full, "inject_full_total", COUNTER,                                               \
-	  "control frames dropped because the inject ring to the workers was full")
+	  "control frames dropped because the inject ring to the workers was full")              \
+	X(mbufs, "mbufs", GAUGE, "mbufs in the pool")                                              \
+	X(mbufs_free, "mbufs_free", GAUGE, "mbufs free in the pool now (an mbuf leak shows here)") \
+	X(punt_full_events, "punt_full_events_total", COUNTER,                                     \
+	  "episodes of the punt ring being full (each logged once; drop.punt_full counts frames)") \
+	X(inject_full_events, "inject_full_events_total", COUNTER,                                 \
+	  "episodes of the inject ring being full (each logged once)")                             \
+	X(tx_full_events, "tx_full_events_total", COUNTER,                                         \
+	  "episodes of a tx queue refusing packets (each logged once; drop.tx_full counts them)")  \
+	X(mbuf_exhausted_events, "mbuf_exhausted_events_total", COUNTER,                           \
+	  "episodes of the mbuf pool running empty (each logged once)")                            \
+	X(rx_missed_events, "rx_missed_events_total", COUNTER,                                     \
+	  "episodes of a port missing frames at rx (each logged once; port imissed counts them)")
 
 /* struct daemon_port_stats: "port<i>.", label port (the configured index). */
 #define FOREACH_PORT_COUNTER(X)                                                                    \
@@ -67,7 +79,10 @@
 	X(ierrors, "port_rx_errors_total", COUNTER, "erroneous packets received")                  \
 	X(oerrors, "port_tx_errors_total", COUNTER, "packets the port failed to send")             \
 	X(rx_nombuf, "port_rx_nombuf_total", COUNTER,                                              \
-	  "rx failures for want of an mbuf (the pool was empty)")
+	  "rx failures for want of an mbuf (the pool was empty)")                                  \
+	X(link_up, "port_link_up", GAUGE, "1 if the port's link is up, else 0")                    \
+	X(link_changes, "port_link_changes_total", COUNTER,                                        \
+	  "times the port's link went down or came up (each logged once)")
 
 /* struct neigh_stats and the entry count: "neigh.". */
 #define FOREACH_NEIGH_COUNTER(X)                                                                   \

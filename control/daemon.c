@@ -19,6 +19,7 @@
 #include <rte_ring.h>
 
 #include "daemon.h"
+#include "fault_watch.h"
 
 RTE_LOG_REGISTER(daemon_logtype, srtpfwd.daemon, INFO);
 #define DLOG(level, fmt, ...)                                                                      \
@@ -31,6 +32,10 @@ RTE_LOG_REGISTER(daemon_logtype, srtpfwd.daemon, INFO);
 #define MBUF_CACHE 256
 #define TIMER_MS 10 /* neighbour timers */
 #define EXPIRE_MS 1000 /* inactivity scan */
+/* Fault watch (fault_watch.h): links, rings and the pool every 100 ms, the
+ * PMDs' counters every second (some PMDs read them from firmware). */
+#define FAULT_MS 100
+#define PORT_STATS_MS 1000
 
 /* Flow types a port must steer on destination address and port alone to
  * run more than one queue (DESIGN.md: one writer per inbound stream). */
@@ -55,6 +60,14 @@ struct daemon {
 	uint64_t tsc_per_ms;
 	uint64_t next_timer_ms, next_expire_ms;
 	uint64_t inject_full, expired;
+	uint64_t next_fault_ms, next_port_stats_ms;
+	struct fault_watch faults;
+	uint64_t pool_empty_ticks; /* TIMER_MS ticks that found the pool empty */
+	uint64_t rx_nombuf, imissed; /* every port's, as of the last read */
+	struct {
+		uint8_t known, up;
+		uint64_t changes;
+	} link[WORKER_PORTS_MAX];
 	void (*expire_cb)(void *ctx, uint32_t slot, uint64_t id);
 	void *expire_ctx;
 };
@@ -397,7 +410,7 @@ daemon_start(const struct daemon_config *cfg, char *err, size_t err_len)
 		DLOG(INFO, "worker %u on lcore %u (rx/tx queue %u of every port)", k, d->lcore[k],
 		     k);
 	}
-	d->next_timer_ms = d->next_expire_ms = now_ms(d);
+	d->next_timer_ms = d->next_expire_ms = d->next_fault_ms = now_ms(d);
 	return d;
 fail:
 	DLOG(ERR, "start failed: %s", err);
@@ -466,6 +479,82 @@ on_expire(void *ctx, uint32_t slot, uint64_t id)
 		d->expire_cb(d->expire_ctx, slot, id);
 }
 
+/* ---- faults: counted once and logged once per episode ---- */
+
+static void
+on_fault(void *ctx, enum fault_kind kind, int cleared, uint64_t lost, uint64_t ms)
+{
+	(void)ctx;
+	if (!cleared)
+		DLOG(WARNING, "fault: %s (%s growing); logged again when it clears",
+		     fault_text(kind), fault_counter(kind));
+	else
+		DLOG(NOTICE, "fault cleared: %s: %" PRIu64 " counted in %s over %" PRIu64 " ms",
+		     fault_name(kind), lost, fault_counter(kind), ms);
+}
+
+static void
+watch_links(struct daemon *d)
+{
+	for (unsigned int i = 0; i < d->cfg.n_ports; i++) {
+		struct rte_eth_link l;
+		uint8_t up;
+
+		if (!d->port_started[i] || rte_eth_link_get_nowait(d->port_id[i], &l) != 0)
+			continue;
+		up = l.link_status == RTE_ETH_LINK_UP;
+		if (d->link[i].known && d->link[i].up == up)
+			continue;
+		if (d->link[i].known)
+			d->link[i].changes++;
+		if (d->link[i].known || !up) {
+			int n = (int)strcspn(d->cfg.ports[i].dev, ",");
+
+			/* rte_eth_link_to_str() is still experimental in 22.11 */
+			if (up)
+				DLOG(NOTICE, "port %u (%.*s): link up, %u Mbps, %s-duplex", i, n,
+				     d->cfg.ports[i].dev, l.link_speed,
+				     l.link_duplex == RTE_ETH_LINK_FULL_DUPLEX ? "full" : "half");
+			else
+				DLOG(WARNING, "port %u (%.*s): link down", i, n,
+				     d->cfg.ports[i].dev);
+		}
+		d->link[i].known = 1;
+		d->link[i].up = up;
+	}
+}
+
+static void
+watch_faults(struct daemon *d, uint64_t now)
+{
+	uint64_t count[FAULT_MAX] = {0};
+
+	watch_links(d);
+	if (now >= d->next_port_stats_ms) {
+		d->rx_nombuf = d->imissed = 0;
+		for (unsigned int i = 0; i < d->cfg.n_ports; i++) {
+			struct rte_eth_stats e;
+
+			if (d->port_started[i] && rte_eth_stats_get(d->port_id[i], &e) == 0) {
+				d->rx_nombuf += e.rx_nombuf;
+				d->imissed += e.imissed;
+			}
+		}
+		d->next_port_stats_ms = now + PORT_STATS_MS;
+	}
+	for (unsigned int k = 0; k < d->n_workers; k++) {
+		const uint64_t *drop = d->w[k]->stats.drop;
+
+		count[FAULT_PUNT_FULL] += __atomic_load_n(&drop[DROP_PUNT_FULL], __ATOMIC_RELAXED);
+		count[FAULT_TX_FULL] += __atomic_load_n(&drop[DROP_TX_FULL], __ATOMIC_RELAXED);
+	}
+	count[FAULT_INJECT_FULL] = d->inject_full;
+	count[FAULT_MBUF_EXHAUSTED] =
+		d->rx_nombuf + neigh_stats(sessions_neigh(d->ss))->no_mbuf + d->pool_empty_ticks;
+	count[FAULT_RX_MISSED] = d->imissed;
+	fault_watch_update(&d->faults, count, now, on_fault, d);
+}
+
 unsigned int
 daemon_poll(struct daemon *d)
 {
@@ -484,6 +573,13 @@ daemon_poll(struct daemon *d)
 	if (now >= d->next_timer_ms) {
 		neigh_timer(nb, now);
 		d->next_timer_ms = now + TIMER_MS;
+		/* an empty pool is what a fault looks like on PMDs that do not
+		 * count rx_nombuf (net_af_packet does not) */
+		d->pool_empty_ticks += rte_mempool_avail_count(d->pool) == 0;
+	}
+	if (now >= d->next_fault_ms) {
+		watch_faults(d, now);
+		d->next_fault_ms = now + FAULT_MS;
 	}
 	if (now >= d->next_expire_ms) {
 		sessions_expire(d->ss, now, on_expire, d);
@@ -544,12 +640,19 @@ daemon_stats(struct daemon *d, struct daemon_stats *st)
 	st->neigh = *neigh_stats(sessions_neigh(d->ss));
 	st->inject_full = d->inject_full;
 	st->expired = d->expired;
+	st->mbufs = d->pool->size;
+	st->mbufs_free = rte_mempool_avail_count(d->pool);
+#define X(name, lower, count, text) st->lower##_events = d->faults.episodes[FAULT_##name];
+	FOREACH_FAULT(X)
+#undef X
 	st->n_ports = d->cfg.n_ports;
 	for (unsigned int i = 0; i < d->cfg.n_ports; i++) {
 		struct daemon_port_stats *p = &st->port[i];
 		struct rte_eth_stats e;
 
 		p->port_id = d->port_id[i];
+		p->link_up = d->link[i].up;
+		p->link_changes = d->link[i].changes;
 		snprintf(p->name, sizeof(p->name), "%.*s", (int)strcspn(d->cfg.ports[i].dev, ","),
 			 d->cfg.ports[i].dev);
 		if (rte_eth_stats_get(d->port_id[i], &e) != 0)

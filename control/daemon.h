@@ -54,6 +54,8 @@ struct daemon_port_stats {
 	uint64_t ipackets, opackets, ibytes, obytes;
 	uint64_t imissed; /* dropped at rx: the NIC or ring had no room (overload) */
 	uint64_t ierrors, oerrors, rx_nombuf;
+	uint64_t link_up; /* 1 up, 0 down (or not known yet) */
+	uint64_t link_changes; /* link went down or up, after start */
 };
 
 struct daemon_stats {
@@ -64,6 +66,10 @@ struct daemon_stats {
 	struct neigh_stats neigh;
 	uint64_t inject_full; /* control frames dropped: the inject ring was full */
 	uint64_t expired; /* sessions deleted by their inactivity timeout */
+	uint64_t mbufs, mbufs_free; /* the pool's size, and what is free in it now */
+	/* episodes of each fault (fault_watch.h) */
+	uint64_t punt_full_events, inject_full_events, tx_full_events, mbuf_exhausted_events,
+		rx_missed_events;
 	unsigned int n_ports;
 	struct daemon_port_stats port[WORKER_PORTS_MAX];
 };
