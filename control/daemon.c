@@ -2,12 +2,17 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <malloc.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <rte_common.h>
 #include <rte_cycles.h>
 #include <rte_dev.h>
+#include <rte_devargs.h>
 #include <rte_ethdev.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
@@ -60,14 +65,16 @@ struct daemon {
 	uint64_t tsc_per_ms;
 	uint64_t next_timer_ms, next_expire_ms;
 	uint64_t inject_full, expired;
-	uint64_t next_fault_ms, next_port_stats_ms;
+	uint64_t next_fault_ms, next_port_stats_ms, next_pool_ms;
 	struct fault_watch faults;
 	uint64_t pool_empty_ticks; /* TIMER_MS ticks that found the pool empty */
 	uint64_t rx_nombuf, imissed; /* every port's, as of the last read */
 	struct {
 		uint8_t known, up;
 		uint64_t changes;
+		char kernel_if[IF_NAMESIZE]; /* net_af_packet's interface, else "" */
 	} link[WORKER_PORTS_MAX];
+	int ioctl_fd; /* for the kernel interfaces' flags; -1: none */
 	void (*expire_cb)(void *ctx, uint32_t slot, uint64_t id);
 	void *expire_ctx;
 };
@@ -278,6 +285,58 @@ check_config(const struct daemon_config *c, char *err, size_t err_len)
 	return 0;
 }
 
+/* Where port @p i's link state comes from. net_af_packet in DPDK 22.11
+ * says "up" from start to stop whatever its interface does, so for it the
+ * link is the kernel interface's: up and running (carrier), read with
+ * SIOCGIFFLAGS. Every other PMD answers rte_eth_link_get_nowait(). */
+static void
+link_source(struct daemon *d, unsigned int i)
+{
+	struct rte_eth_dev_info info;
+	const struct rte_devargs *da;
+	const char *a;
+	size_t n;
+
+	if (rte_eth_dev_info_get(d->port_id[i], &info) != 0 || info.driver_name == NULL ||
+	    strcmp(info.driver_name, "net_af_packet") != 0 || info.device == NULL ||
+	    (da = rte_dev_devargs(info.device)) == NULL || da->args == NULL)
+		return;
+	for (a = da->args; a != NULL; a = strchr(a, ','), a = a ? a + 1 : NULL)
+		if (strncmp(a, "iface=", 6) == 0)
+			break;
+	if (a == NULL)
+		return;
+	a += 6;
+	n = strcspn(a, ",");
+	if (n == 0 || n >= IF_NAMESIZE)
+		return;
+	if (d->ioctl_fd < 0)
+		d->ioctl_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (d->ioctl_fd < 0)
+		return;
+	memcpy(d->link[i].kernel_if, a, n);
+	d->link[i].kernel_if[n] = '\0';
+}
+
+/* @return 1 up, 0 down, -1 not known. */
+static int
+link_state(struct daemon *d, unsigned int i, struct rte_eth_link *l)
+{
+	memset(l, 0, sizeof(*l));
+	if (d->link[i].kernel_if[0] != '\0') {
+		struct ifreq ifr;
+
+		memset(&ifr, 0, sizeof(ifr));
+		memcpy(ifr.ifr_name, d->link[i].kernel_if, sizeof(d->link[i].kernel_if));
+		if (ioctl(d->ioctl_fd, SIOCGIFFLAGS, &ifr) != 0)
+			return -1;
+		return (ifr.ifr_flags & IFF_UP) && (ifr.ifr_flags & IFF_RUNNING);
+	}
+	if (rte_eth_link_get_nowait(d->port_id[i], l) != 0)
+		return -1;
+	return l->link_status == RTE_ETH_LINK_UP;
+}
+
 struct daemon *
 daemon_start(const struct daemon_config *cfg, char *err, size_t err_len)
 {
@@ -301,6 +360,7 @@ daemon_start(const struct daemon_config *cfg, char *err, size_t err_len)
 		ERR("out of memory");
 		return NULL;
 	}
+	d->ioctl_fd = -1;
 	d->cfg = *cfg;
 	d->tsc_per_ms = rte_get_timer_hz() / 1000;
 	RTE_LCORE_FOREACH_WORKER(lcore)
@@ -342,6 +402,8 @@ daemon_start(const struct daemon_config *cfg, char *err, size_t err_len)
 	for (unsigned int i = 0; i < cfg->n_ports; i++)
 		if (port_setup(d, i, err, err_len) != 0)
 			goto fail;
+		else
+			link_source(d, i);
 
 	sz = rte_rcu_qsbr_get_memsize(d->n_workers);
 	d->rcu = rte_zmalloc("srtpfwd_rcu", sz, RTE_CACHE_LINE_SIZE);
@@ -463,6 +525,8 @@ daemon_stop(struct daemon *d)
 		free_mb_mgr(d->mgr);
 	rte_free(d->rcu);
 	rte_mempool_free(d->pool);
+	if (d->ioctl_fd >= 0)
+		close(d->ioctl_fd);
 	free(d);
 }
 
@@ -498,27 +562,26 @@ watch_links(struct daemon *d)
 {
 	for (unsigned int i = 0; i < d->cfg.n_ports; i++) {
 		struct rte_eth_link l;
+		int n = (int)strcspn(d->cfg.ports[i].dev, ","), st;
 		uint8_t up;
 
-		if (!d->port_started[i] || rte_eth_link_get_nowait(d->port_id[i], &l) != 0)
+		if (!d->port_started[i] || (st = link_state(d, i, &l)) < 0)
 			continue;
-		up = l.link_status == RTE_ETH_LINK_UP;
+		up = (uint8_t)st;
 		if (d->link[i].known && d->link[i].up == up)
 			continue;
 		if (d->link[i].known)
 			d->link[i].changes++;
-		if (d->link[i].known || !up) {
-			int n = (int)strcspn(d->cfg.ports[i].dev, ",");
-
-			/* rte_eth_link_to_str() is still experimental in 22.11 */
-			if (up)
-				DLOG(NOTICE, "port %u (%.*s): link up, %u Mbps, %s-duplex", i, n,
-				     d->cfg.ports[i].dev, l.link_speed,
-				     l.link_duplex == RTE_ETH_LINK_FULL_DUPLEX ? "full" : "half");
-			else
-				DLOG(WARNING, "port %u (%.*s): link down", i, n,
-				     d->cfg.ports[i].dev);
-		}
+		/* rte_eth_link_to_str() is still experimental in 22.11 */
+		if (!up)
+			DLOG(WARNING, "port %u (%.*s): link down", i, n, d->cfg.ports[i].dev);
+		else if (d->link[i].known && d->link[i].kernel_if[0] != '\0')
+			DLOG(NOTICE, "port %u (%.*s): link up (interface %s)", i, n,
+			     d->cfg.ports[i].dev, d->link[i].kernel_if);
+		else if (d->link[i].known)
+			DLOG(NOTICE, "port %u (%.*s): link up, %u Mbps, %s-duplex", i, n,
+			     d->cfg.ports[i].dev, l.link_speed,
+			     l.link_duplex == RTE_ETH_LINK_FULL_DUPLEX ? "full" : "half");
 		d->link[i].known = 1;
 		d->link[i].up = up;
 	}
@@ -562,6 +625,13 @@ daemon_poll(struct daemon *d)
 	uint64_t now = now_ms(d);
 	unsigned int handled = 0;
 
+	/* An empty pool is what the fault looks like on PMDs that do not count
+	 * rx_nombuf (net_af_packet does not). Looked at before the punted
+	 * frames are freed below: they may be what holds the mbufs. */
+	if (now >= d->next_pool_ms) {
+		d->pool_empty_ticks += rte_mempool_avail_count(d->pool) == 0;
+		d->next_pool_ms = now + TIMER_MS;
+	}
 	for (unsigned int k = 0; k < d->n_workers; k++) {
 		struct rte_mbuf *m[32];
 		unsigned int n = rte_ring_sc_dequeue_burst(d->w[k]->punt, (void **)m, 32, NULL);
@@ -573,9 +643,6 @@ daemon_poll(struct daemon *d)
 	if (now >= d->next_timer_ms) {
 		neigh_timer(nb, now);
 		d->next_timer_ms = now + TIMER_MS;
-		/* an empty pool is what a fault looks like on PMDs that do not
-		 * count rx_nombuf (net_af_packet does not) */
-		d->pool_empty_ticks += rte_mempool_avail_count(d->pool) == 0;
 	}
 	if (now >= d->next_fault_ms) {
 		watch_faults(d, now);

@@ -36,6 +36,13 @@
  * exactly (every reason the case does not expect must stay at zero), then
  * deletes its sessions and checks that every mbuf is back in the pool.
  *
+ * Faults under a call (the last cases): the punt ring filled by an ARP
+ * flood while the control thread stalls, the mbuf pool emptied for a
+ * moment, and a port's link taken down and up from the peer's side. Each
+ * checks that the call goes on (or resumes), that every frame is answered
+ * or counted, and that srtpfwd counted the episode once and logged it
+ * once as it began and once as it ended (control/fault_watch.h).
+ *
  * The lab is tests/netns_lab.c (lab_up_here(), tag "sfn"): srtpfwd's ends
  * are sfna and sfnb, the peers' sfnap and sfnbp.
  *
@@ -48,6 +55,8 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -58,6 +67,7 @@
 
 #include <rte_eal.h>
 #include <rte_ethdev.h>
+#include <rte_log.h>
 #include <rte_mempool.h>
 
 #include "../csum.h"
@@ -66,6 +76,7 @@
 #include "../ref.h"
 #include "../test.h"
 #include "control/daemon.h"
+#include "control/fault_watch.h"
 
 #define WAIT_MS 2000 /* for one datagram to arrive */
 #define QUIET_MS 300 /* watched to say that nothing arrives */
@@ -1832,6 +1843,353 @@ TEST(thousand_sessions)
 		srtp_dealloc(m[i].a_rx);
 	}
 	printf("  %u sessions deleted in %" PRIu64 " ms\n", N_MANY, lab_now_ms() - t0);
+	close(fa);
+	close(fb);
+	case_end();
+}
+
+/* ---- faults under traffic ---- */
+
+/* srtpfwd's log while a fault case runs, to count what it said. */
+static FILE *LOG_CAPTURE;
+static char *LOG_TEXT;
+static size_t LOG_LEN;
+
+static void
+log_capture_begin(void)
+{
+	LOG_CAPTURE = open_memstream(&LOG_TEXT, &LOG_LEN);
+	REQUIRE(LOG_CAPTURE != NULL);
+	rte_openlog_stream(LOG_CAPTURE);
+	/* "cleared" and "link up" are NOTICE; the test runs at warning */
+	rte_log_set_level_pattern("srtpfwd.daemon", RTE_LOG_NOTICE);
+}
+
+/* @return the captured text (free() it); the log goes back to stderr. */
+static char *
+log_capture_end(void)
+{
+	char *t;
+
+	rte_openlog_stream(NULL);
+	rte_log_set_level_pattern("srtpfwd.daemon", RTE_LOG_WARNING);
+	fclose(LOG_CAPTURE);
+	t = LOG_TEXT;
+	LOG_TEXT = NULL;
+	fputs(t, stdout); /* in the test's output too */
+	return t;
+}
+
+static unsigned int
+occurrences(const char *text, const char *what)
+{
+	unsigned int n = 0;
+
+	for (const char *p = text; (p = strstr(p, what)) != NULL; p += strlen(what))
+		n++;
+	return n;
+}
+
+/* A packet socket on the peer's end of side @p side's link. */
+static int
+frame_socket(unsigned int side)
+{
+	struct sockaddr_ll sll = {.sll_family = AF_PACKET, .sll_protocol = htons(0x0806)};
+	int fd;
+
+	int rcvbuf = 16 << 20; /* every reply to a flood, unread until the end */
+
+	lab_enter(peer_ns(side));
+	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, htons(0x0806));
+	sll.sll_ifindex = (int)if_nametoindex(LAB.ifname[side == SIDE_A ? LAB_A : LAB_B]);
+	if (fd >= 0 && (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) != 0 ||
+			bind(fd, (struct sockaddr *)&sll, sizeof(sll)) != 0)) {
+		close(fd);
+		fd = -1;
+	}
+	lab_leave();
+	if (fd < 0) {
+		perror("packet socket");
+		abort();
+	}
+	return fd;
+}
+
+/* @p n ARP requests for srtpfwd's address on side A, from made-up senders
+ * on its subnet (10.201.0.100-199, MAC 02:00:5e:00:00:xx), in groups of
+ * @p group with a pause between them so that the port's receive ring
+ * (512 frames) never overflows: what happens to them is srtpfwd's doing.
+ * Does not run the control thread. @return frames sent. */
+static unsigned int
+arp_flood(int fd, unsigned int n, unsigned int group)
+{
+	struct rte_ether_addr mac;
+	unsigned int sent = 0;
+
+	rte_eth_macaddr_get(daemon_port_id(D, 0), &mac);
+	for (unsigned int i = 0; i < n; i++) {
+		uint8_t f[42] = {0};
+		uint8_t who = (uint8_t)(100 + i % 100);
+
+		memcpy(f, mac.addr_bytes, 6);
+		memcpy(f + 6, (const uint8_t[]){0x02, 0x00, 0x5e, 0x00, 0x00, who}, 6);
+		f[12] = 0x08, f[13] = 0x06; /* ARP */
+		f[15] = 1, f[16] = 0x08, f[18] = 6, f[19] = 4, f[21] = 1; /* Ethernet/IPv4 request */
+		memcpy(f + 22, f + 6, 6);
+		memcpy(f + 28, (const uint8_t[]){10, 201, 0, who}, 4);
+		memcpy(f + 38, AD[ADDR_A4].local, 4);
+		sent += send(fd, f, sizeof(f), 0) == (ssize_t)sizeof(f);
+		if ((i + 1) % group == 0)
+			usleep(2000);
+	}
+	return sent;
+}
+
+/* ARP replies from srtpfwd to arp_flood()'s senders that reached @p fd
+ * (the socket sees what the link carries, whoever it is for). */
+static unsigned int
+arp_replies(int fd)
+{
+	struct rte_ether_addr mac;
+	unsigned int n = 0;
+	uint8_t f[128];
+	struct sockaddr_ll from;
+	socklen_t fl = sizeof(from);
+	ssize_t r;
+
+	rte_eth_macaddr_get(daemon_port_id(D, 0), &mac);
+	while ((r = recvfrom(fd, f, sizeof(f), 0, (struct sockaddr *)&from, &fl)) >= 0) {
+		fl = sizeof(from);
+		if (r >= 42 && from.sll_pkttype != PACKET_OUTGOING &&
+		    memcmp(f + 6, mac.addr_bytes, 6) == 0 && f[21] == 2 /* reply */ &&
+		    memcmp(f + 28, AD[ADDR_A4].local, 4) == 0 && f[38] == 10 && f[39] == 201 &&
+		    f[40] == 0 && f[41] >= 100 && f[41] < 200 && f[32] == 0x02 && f[33] == 0x00 &&
+		    f[34] == 0x5e && f[37] == f[41])
+			n++;
+	}
+	return n;
+}
+
+/* A plain IPv4 call for the fault cases: A (4000) <-> B (5000), its
+ * streams in @p ab and @p ba. @return the slot. */
+static uint32_t
+fault_call(int *fa, int *fb, struct stream *ab, struct stream *ba, uint32_t ssrc)
+{
+	struct session_params p;
+	uint32_t s;
+
+	*fa = peer_socket(SIDE_A, 0, AD[ADDR_A4].peer, 4000);
+	*fb = peer_socket(SIDE_B, 0, AD[ADDR_B4].peer, 5000);
+	memset(&p, 0, sizeof(p));
+	leg(&p.leg[0], ADDR_A4, AD[ADDR_A4].peer, 4000, LEG_RTCP_MUX);
+	leg(&p.leg[1], ADDR_B4, AD[ADDR_B4].peer, 5000, LEG_RTCP_MUX);
+	s = create(&p);
+	*ab = (struct stream){.tx_fd = *fa, .to = ADDR_A4, .to_port = lport(s, 0), .rx_fd = *fb,
+			      .from = ADDR_B4, .from_port = lport(s, 1), .ssrc = ssrc};
+	*ba = (struct stream){.tx_fd = *fb, .to = ADDR_B4, .to_port = lport(s, 1), .rx_fd = *fa,
+			      .from = ADDR_A4, .from_port = lport(s, 0), .ssrc = ssrc + 1};
+	return s;
+}
+
+/* Count what reaches @p fd within @p ms without running the control
+ * thread (the workers forward on their own). */
+static unsigned int
+arrivals_unpumped(int fd, unsigned int want, unsigned int ms)
+{
+	uint8_t buf[2048];
+	uint64_t end = lab_now_ms() + ms;
+	unsigned int n = 0;
+
+	while (n < want && lab_now_ms() < end)
+		if (recv_now(fd, buf, sizeof(buf), NULL) >= 0)
+			n++;
+		else
+			usleep(200);
+	return n;
+}
+
+/* Run the control thread long enough for a fault episode to clear: it
+ * does after FAULT_QUIET_MS without growth. */
+static void
+pump_until_cleared(void)
+{
+	pump(FAULT_QUIET_MS + 300);
+}
+
+/* The control thread stalls (the test does not run it) while ARP floods
+ * the punt ring: past its 1023 frames they are dropped as punt_full; the
+ * call keeps flowing meanwhile, because the workers never wait for the
+ * control thread. When it runs again it answers every ARP it got: replied
+ * + punt_full is exactly what was sent. The episode is counted once and
+ * logged once as it starts and once as it clears. */
+TEST(punt_ring_full)
+{
+	int fa, fb, fd = frame_socket(SIDE_A);
+	struct stream ab, ba;
+	struct daemon_stats st0, st1;
+	uint32_t s = fault_call(&fa, &fb, &ab, &ba, 0x7100);
+	unsigned int sent;
+	char *log;
+
+	REQUIRE(s != 0);
+	CHECK_EQ(run_stream(&ab, 10), 10);
+	CHECK_EQ(run_stream(&ba, 10), 10);
+	pump(100);
+	st0 = snap();
+	log_capture_begin();
+	sent = arp_flood(fd, 2000, 100);
+	CHECK_EQ(sent, 2000);
+	/* the call during the stall: 50 packets, every one forwarded */
+	send_stream(&ab, 50);
+	CHECK_EQ(arrivals_unpumped(fb, 50, WAIT_MS), 50);
+	st1 = snap();
+	CHECK(st1.total.drop[DROP_PUNT_FULL] - st0.total.drop[DROP_PUNT_FULL] >= 2000 - 1023);
+	pump_until_cleared();
+	st1 = snap();
+	log = log_capture_end();
+	/* every request was answered or counted as punt_full (the kernel in
+	 * A may ask on its own too: arp_replied counts those as well) */
+	{
+		unsigned int replies = arp_replies(fd);
+
+		CHECK_EQ(replies +
+				 (st1.total.drop[DROP_PUNT_FULL] - st0.total.drop[DROP_PUNT_FULL]),
+			 sent);
+		CHECK(st1.neigh.arp_replied - st0.neigh.arp_replied >= replies);
+	}
+	CHECK_EQ(st1.punt_full_events - st0.punt_full_events, 1);
+	CHECK_EQ(occurrences(log, "fault: punt ring to the control thread full"), 1);
+	CHECK_EQ(occurrences(log, "fault cleared: punt_full"), 1);
+	CHECK_EQ(occurrences(log, "fault"), 2);
+	free(log);
+	/* and the call goes on */
+	CHECK_EQ(run_stream(&ab, 10), 10);
+	CHECK_EQ(run_stream(&ba, 10), 10);
+	CHECK_EQ(sessions_delete(SS, s), 0);
+	close(fd);
+	close(fa);
+	close(fb);
+	case_end();
+}
+
+/* The mbuf pool runs dry for a moment: the test takes every free mbuf,
+ * then stalls the control thread under an ARP flood, so the worker's own
+ * cache goes into the punt ring too. The port can then take nothing in:
+ * the call's packets wait in af_packet's ring, and go through once the
+ * mbufs come back. The episode is counted once and logged once each way,
+ * and at the end every mbuf is back. */
+TEST(mbuf_pool_exhausted)
+{
+	static struct rte_mbuf *held[1 << 16];
+	unsigned int n_held = 0, flood;
+	int fa, fb, fd = frame_socket(SIDE_A);
+	struct stream ab, ba;
+	struct daemon_stats st0, st1;
+	uint32_t s = fault_call(&fa, &fb, &ab, &ba, 0x7200);
+	char *log;
+
+	REQUIRE(s != 0);
+	CHECK_EQ(run_stream(&ab, 10), 10);
+	CHECK_EQ(run_stream(&ba, 10), 10);
+	pump(100);
+	st0 = snap();
+	CHECK_EQ(st0.mbufs_free, st0.mbufs);
+	log_capture_begin();
+	while (n_held < RTE_DIM(held) && (held[n_held] = rte_pktmbuf_alloc(POOL)) != NULL)
+		n_held++;
+	/* more than the worker's cache can hold (1.5 x 256), fewer than the
+	 * punt ring and af_packet's ring (512) together */
+	flood = arp_flood(fd, 600, 100);
+	CHECK_EQ(flood, 600);
+	usleep(100 * 1000);
+	CHECK_EQ(rte_mempool_avail_count(POOL), 0);
+	send_stream(&ab, 20);
+	CHECK_EQ(arrivals_unpumped(fb, 20, 300), 0); /* nothing gets in */
+	pump(50); /* the control thread sees the pool empty, then frees */
+	for (unsigned int i = 0; i < n_held; i++)
+		rte_pktmbuf_free(held[i]);
+	CHECK_EQ(arrivals_unpumped(fb, 20, WAIT_MS), 20); /* they waited */
+	pump_until_cleared();
+	st1 = snap();
+	log = log_capture_end();
+	CHECK_EQ(st1.mbuf_exhausted_events - st0.mbuf_exhausted_events, 1);
+	CHECK_EQ(occurrences(log, "fault: mbuf pool empty"), 1);
+	CHECK_EQ(occurrences(log, "fault cleared: mbuf_exhausted"), 1);
+	CHECK_EQ(occurrences(log, "fault"), 2);
+	free(log);
+	/* every ARP answered, late or not; nothing dropped */
+	CHECK_EQ(arp_replies(fd), flood);
+	CHECK_DROPS(&st0);
+	CHECK_EQ(run_stream(&ab, 10), 10);
+	CHECK_EQ(run_stream(&ba, 10), 10);
+	CHECK_EQ(sessions_delete(SS, s), 0);
+	close(fd);
+	close(fa);
+	close(fb);
+	case_end();
+	st1 = snap();
+	CHECK_EQ(st1.mbufs_free, st1.mbufs);
+}
+
+/* Side B's link goes down under the call and comes back: srtpfwd notices
+ * each change once (port1.link_up, link_changes, one log line each), what
+ * it sent meanwhile is lost on the wire, and forwarding resumes by itself
+ * once the link is up. */
+TEST(link_down_up)
+{
+	int fa, fb;
+	struct stream ab, ba;
+	struct daemon_stats st0, st1;
+	uint32_t s = fault_call(&fa, &fb, &ab, &ba, 0x7300);
+	uint64_t end;
+	char *log;
+
+	REQUIRE(s != 0);
+	CHECK_EQ(run_stream(&ab, 10), 10);
+	CHECK_EQ(run_stream(&ba, 10), 10);
+	pump(200);
+	st0 = snap();
+	CHECK_EQ(st0.port[1].link_up, 1);
+	log_capture_begin();
+	CHECK_EQ(lab_sh("ip -n %s link set %s down", LAB.ns[LAB_B], LAB.ifname[LAB_B]), 0);
+	for (end = lab_now_ms() + WAIT_MS; snap().port[1].link_up != 0 && lab_now_ms() < end;)
+		pump(10);
+	st1 = snap();
+	CHECK_EQ(st1.port[1].link_up, 0);
+	CHECK_EQ(st1.port[1].link_changes - st0.port[1].link_changes, 1);
+	CHECK_EQ(st1.port[0].link_up, 1);
+	send_stream(&ab, 20);
+	CHECK_EQ(arrivals(fb), 0);
+	CHECK_EQ(lab_sh("ip -n %s link set %s up", LAB.ns[LAB_B], LAB.ifname[LAB_B]), 0);
+	for (end = lab_now_ms() + WAIT_MS; snap().port[1].link_up != 1 && lab_now_ms() < end;)
+		pump(10);
+	st1 = snap();
+	CHECK_EQ(st1.port[1].link_up, 1);
+	CHECK_EQ(st1.port[1].link_changes - st0.port[1].link_changes, 2);
+	/* what srtpfwd sent while the link was down waits in af_packet's tx
+	 * ring (the kernel refused it) and leaves with the next frame sent:
+	 * one more packet flushes it out, all 21 arrive, then the call goes
+	 * on as before */
+	send_stream(&ab, 1);
+	{
+		uint8_t buf[2048];
+		unsigned int late = 0;
+
+		pump(300);
+		while (recv_now(fb, buf, sizeof(buf), NULL) >= 0)
+			late++;
+		printf("  %u packets arrived after the link came back\n", late);
+		CHECK_EQ(late, 21);
+	}
+	CHECK_EQ(run_stream(&ab, 20), 20);
+	CHECK_EQ(run_stream(&ba, 20), 20);
+	pump(100);
+	log = log_capture_end();
+	CHECK_EQ(occurrences(log, "port 1 (net_af_packet1): link down"), 1);
+	CHECK_EQ(occurrences(log, "port 1 (net_af_packet1): link up"), 1);
+	CHECK_EQ(occurrences(log, "port 0"), 0);
+	free(log);
+	CHECK_EQ(sessions_delete(SS, s), 0);
 	close(fa);
 	close(fb);
 	case_end();
