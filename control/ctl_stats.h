@@ -54,7 +54,7 @@
 	X(expired, "sessions_expired_total", COUNTER,                                              \
 	  "sessions deleted by their inactivity timeout")                                          \
 	X(inject_full, "inject_full_total", COUNTER,                                               \
-	  "control frames dropped because the inject ring to the workers was full")              \
+	  "control frames dropped because the inject ring to the workers was full")                \
 	X(mbufs, "mbufs", GAUGE, "mbufs in the pool")                                              \
 	X(mbufs_free, "mbufs_free", GAUGE, "mbufs free in the pool now (an mbuf leak shows here)") \
 	X(punt_full_events, "punt_full_events_total", COUNTER,                                     \

@@ -552,9 +552,12 @@ on_fault(void *ctx, enum fault_kind kind, int cleared, uint64_t lost, uint64_t m
 	if (!cleared)
 		DLOG(WARNING, "fault: %s (%s growing); logged again when it clears",
 		     fault_text(kind), fault_counter(kind));
+	else if (ms < FAULT_MS)
+		DLOG(NOTICE, "fault cleared: %s: %s +%" PRIu64 ", within one %u ms sample",
+		     fault_name(kind), fault_counter(kind), lost, FAULT_MS);
 	else
-		DLOG(NOTICE, "fault cleared: %s: %" PRIu64 " counted in %s over %" PRIu64 " ms",
-		     fault_name(kind), lost, fault_counter(kind), ms);
+		DLOG(NOTICE, "fault cleared: %s: %s +%" PRIu64 " over %" PRIu64 " ms",
+		     fault_name(kind), fault_counter(kind), lost, ms);
 }
 
 static void

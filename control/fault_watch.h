@@ -21,7 +21,7 @@
 	X(INJECT_FULL, inject_full, "inject_full",                                                 \
 	  "inject ring to the workers full: ARP/ND replies and requests dropped")                  \
 	X(TX_FULL, tx_full, "drop.tx_full", "a port's tx queue refused packets (link down?)")      \
-	X(MBUF_EXHAUSTED, mbuf_exhausted, "port rx_nombuf + neigh.no_mbuf + 10 ms ticks empty",    \
+	X(MBUF_EXHAUSTED, mbuf_exhausted, "rx_nombuf + neigh.no_mbuf + 10 ms ticks found empty",   \
 	  "mbuf pool empty: frames neither received nor built")                                    \
 	X(RX_MISSED, rx_missed, "port imissed", "a port dropped frames at rx: its queue was full")
 

@@ -1945,7 +1945,8 @@ arp_flood(int fd, unsigned int n, unsigned int group)
 		memcpy(f, mac.addr_bytes, 6);
 		memcpy(f + 6, (const uint8_t[]){0x02, 0x00, 0x5e, 0x00, 0x00, who}, 6);
 		f[12] = 0x08, f[13] = 0x06; /* ARP */
-		f[15] = 1, f[16] = 0x08, f[18] = 6, f[19] = 4, f[21] = 1; /* Ethernet/IPv4 request */
+		f[15] = 1, f[16] = 0x08, f[18] = 6, f[19] = 4,
+		f[21] = 1; /* Ethernet/IPv4 request */
 		memcpy(f + 22, f + 6, 6);
 		memcpy(f + 28, (const uint8_t[]){10, 201, 0, who}, 4);
 		memcpy(f + 38, AD[ADDR_A4].local, 4);
@@ -1995,10 +1996,20 @@ fault_call(int *fa, int *fb, struct stream *ab, struct stream *ba, uint32_t ssrc
 	leg(&p.leg[0], ADDR_A4, AD[ADDR_A4].peer, 4000, LEG_RTCP_MUX);
 	leg(&p.leg[1], ADDR_B4, AD[ADDR_B4].peer, 5000, LEG_RTCP_MUX);
 	s = create(&p);
-	*ab = (struct stream){.tx_fd = *fa, .to = ADDR_A4, .to_port = lport(s, 0), .rx_fd = *fb,
-			      .from = ADDR_B4, .from_port = lport(s, 1), .ssrc = ssrc};
-	*ba = (struct stream){.tx_fd = *fb, .to = ADDR_B4, .to_port = lport(s, 1), .rx_fd = *fa,
-			      .from = ADDR_A4, .from_port = lport(s, 0), .ssrc = ssrc + 1};
+	*ab = (struct stream){.tx_fd = *fa,
+			      .to = ADDR_A4,
+			      .to_port = lport(s, 0),
+			      .rx_fd = *fb,
+			      .from = ADDR_B4,
+			      .from_port = lport(s, 1),
+			      .ssrc = ssrc};
+	*ba = (struct stream){.tx_fd = *fb,
+			      .to = ADDR_B4,
+			      .to_port = lport(s, 1),
+			      .rx_fd = *fa,
+			      .from = ADDR_A4,
+			      .from_port = lport(s, 0),
+			      .ssrc = ssrc + 1};
 	return s;
 }
 
