@@ -21,6 +21,7 @@ struct ctl_events {
 	struct ctl_server *srv;
 	struct slot_watch *w; /* per slot */
 	uint32_t n;
+	uint32_t cursor; /* the next slot ctl_events_scan_slice() looks at */
 };
 
 struct ctl_events *
@@ -140,22 +141,48 @@ watch_leg(struct ctl_events *e, uint32_t slot, const struct session *s, unsigned
 	}
 }
 
+static void
+scan_slot(struct ctl_events *e, uint32_t slot)
+{
+	const struct session *s = sessions_get(e->ss, slot);
+	struct slot_watch *sw = &e->w[slot];
+	uint32_t gen;
+
+	if (s == NULL)
+		return;
+	gen = sessions_generation(e->ss, slot);
+	if (sw->generation != gen) {
+		memset(sw, 0, sizeof(*sw));
+		sw->generation = gen;
+	}
+	for (unsigned int l = 0; l < 2; l++)
+		watch_leg(e, slot, s, l, &sw->leg[l]);
+}
+
 void
 ctl_events_scan(struct ctl_events *e)
 {
-	for (uint32_t slot = 1; slot < e->n; slot++) {
-		const struct session *s = sessions_get(e->ss, slot);
-		struct slot_watch *sw = &e->w[slot];
-		uint32_t gen;
+	for (uint32_t slot = 1; slot < e->n; slot++)
+		scan_slot(e, slot);
+}
 
-		if (s == NULL)
-			continue;
-		gen = sessions_generation(e->ss, slot);
-		if (sw->generation != gen) {
-			memset(sw, 0, sizeof(*sw));
-			sw->generation = gen;
+int
+ctl_events_scan_slice(struct ctl_events *e, uint32_t max_slots)
+{
+	for (uint32_t k = 0; k < max_slots; k++) {
+		if (e->cursor < 1 || e->cursor >= e->n)
+			e->cursor = 1;
+		scan_slot(e, e->cursor++);
+		if (e->cursor >= e->n) {
+			e->cursor = 1;
+			return 1;
 		}
-		for (unsigned int l = 0; l < 2; l++)
-			watch_leg(e, slot, s, l, &sw->leg[l]);
 	}
+	return 0;
+}
+
+uint32_t
+ctl_events_slots(const struct ctl_events *e)
+{
+	return e->n;
 }

@@ -38,6 +38,17 @@
 #include "metrics.h"
 #include "telemetry.h"
 
+#define EVENTS_SLICE_MS 10
+
+static uint64_t
+monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
 static volatile sig_atomic_t stop;
 
 static void
@@ -343,7 +354,7 @@ main(int argc, char **argv)
 	struct ctl_stats_src stats_src = {0};
 	struct daemon_stats st;
 	struct daemon *d;
-	time_t last_scan;
+	uint64_t next_slice_ms = 0;
 	unsigned int stats_s = 10, duration_s = 0;
 	char err[256];
 	time_t start, last;
@@ -434,7 +445,7 @@ main(int argc, char **argv)
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	start = last = last_scan = time(NULL);
+	start = last = time(NULL);
 	while (!stop && (duration_s == 0 || time(NULL) - start < (time_t)duration_s)) {
 		/* The control thread may wait: workers never wait for it. At
 		 * most one of the polls below waits (1 ms), and only when idle. */
@@ -447,9 +458,13 @@ main(int argc, char **argv)
 		else if (srv == NULL && busy == 0)
 			usleep(1000);
 		telemetry_poll(tel);
-		if (events != NULL && time(NULL) != last_scan) {
-			last_scan = time(NULL);
-			ctl_events_scan(events);
+		/* Events: every session looked at once a second, a hundredth
+		 * of the table every 10 ms, so that no request waits behind a
+		 * whole pass (11-22 ms at 50,000 sessions, ctl_bench). */
+		if (events != NULL && monotonic_ms() >= next_slice_ms) {
+			next_slice_ms = monotonic_ms() + EVENTS_SLICE_MS;
+			ctl_events_scan_slice(
+				events, ctl_events_slots(events) / (1000 / EVENTS_SLICE_MS) + 1);
 		}
 		if (stats_s != 0 && time(NULL) - last >= (time_t)stats_s) {
 			last = time(NULL);
