@@ -1,8 +1,10 @@
 /* key_scan.h: does a text carry a key? Searches output (logs, replies,
  * telemetry) for a master key or salt in every form a careless print
  * would give it: hex, lower or upper case, bare or separated by ' ' or
- * ':', and base64 of the key, the salt or key||salt (SDES inline) at each
- * alignment. Test and demo code only.
+ * ':', base64 of the key, the salt or key||salt (SDES inline) at each
+ * alignment, and the raw bytes (key_scan); and for pieces of one, as a
+ * dump split over lines or a C array would leave them (key_scan_runs).
+ * Test and demo code only.
  */
 #ifndef SRTPFWD_KEY_SCAN_H
 #define SRTPFWD_KEY_SCAN_H
@@ -75,6 +77,47 @@ key_scan(const char *text, size_t len, const uint8_t *key, size_t key_len, const
 			key_scan_b64_groups(parts[p].b + a, parts[p].n - a, s);
 			found += memmem(text, len, s, strlen(s)) != NULL;
 		}
+		if (p < 2) /* raw (key||salt holds the key) */
+			found += memmem(text, len, parts[p].b, parts[p].n) != NULL;
+	}
+	return found;
+}
+
+/* How many 8-byte runs of @p b (n >= 8), taken every 4 bytes and at its
+ * end, @p text holds raw, or as hex digits with anything else between
+ * them: any case, separators, "0x" or "\x" prefixes, a hexdump's line
+ * breaks (a run within one line). Every piece of 11 bytes or more of @p b
+ * holds such a run. @p scratch: room for @p len + 1 bytes. */
+static inline unsigned int
+key_scan_runs(const char *text, size_t len, const uint8_t *b, size_t n, char *scratch)
+{
+	size_t m = 0;
+	unsigned int found = 0;
+
+	/* the hex digits of the text, lower case, "0x" prefixes left out */
+	for (size_t i = 0; i < len; i++) {
+		char c = text[i];
+
+		if (c == '0' && i + 1 < len && (text[i + 1] == 'x' || text[i + 1] == 'X'))
+			continue;
+		if (c >= 'A' && c <= 'F')
+			c = (char)(c - 'A' + 'a');
+		if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))
+			scratch[m++] = c;
+	}
+	scratch[m] = '\0';
+	if (n < 8)
+		return 0;
+	for (size_t o = 0;; o += 4) {
+		char h[17];
+
+		if (o + 8 > n)
+			o = n - 8; /* the last run ends where @p b does */
+		key_scan_hex(b + o, 8, 0, '\0', h);
+		found += memmem(scratch, m, h, 16) != NULL;
+		found += memmem(text, len, b + o, 8) != NULL;
+		if (o + 8 == n)
+			break;
 	}
 	return found;
 }
