@@ -444,6 +444,41 @@ srtpfwd_ctl_fd(const struct srtpfwd_ctl *c)
 
 /* ---- encoding ---- */
 
+/* The lengths a caller gave fit the key's arrays (they are read as
+ * given: a larger one would send bytes from beyond them). The server
+ * checks them against the suite. @return NULL or what is wrong. */
+static const char *
+key_lengths_bad(const struct srtpfwd_ctl_key *k)
+{
+	if (k->suite == 0)
+		return NULL;
+	if (k->key_len > sizeof(k->key))
+		return "key_len above 32";
+	if (k->salt_len > sizeof(k->salt))
+		return "salt_len above 14";
+	if (k->mki_len > sizeof(k->mki))
+		return "mki_len above 16";
+	return NULL;
+}
+
+static const char *
+session_keys_bad(const struct srtpfwd_ctl_session *s)
+{
+	for (unsigned int l = 0; l < 2; l++) {
+		if (key_lengths_bad(&s->leg[l].in) != NULL)
+			return key_lengths_bad(&s->leg[l].in);
+		if (key_lengths_bad(&s->leg[l].out) != NULL)
+			return key_lengths_bad(&s->leg[l].out);
+	}
+	return NULL;
+}
+
+static const char *
+update_keys_bad(const struct srtpfwd_ctl_update *u)
+{
+	return key_lengths_bad(&u->in) != NULL ? key_lengths_bad(&u->in) : key_lengths_bad(&u->out);
+}
+
 static void
 put_key(struct proto_writer *w, uint16_t attr, const struct srtpfwd_ctl_key *k)
 {
@@ -488,6 +523,8 @@ srtpfwd_ctl_build_create(uint8_t *buf, size_t cap, uint32_t request_id,
 {
 	struct proto_writer w;
 
+	if (session_keys_bad(s) != NULL)
+		return -1;
 	proto_begin(&w, buf, cap, PROTO_MSG_SESSION_CREATE, 0, request_id, 0);
 	put_create(&w, s);
 	return proto_finish(&w);
@@ -514,6 +551,8 @@ srtpfwd_ctl_create(struct srtpfwd_ctl *c, const struct srtpfwd_ctl_session *s, u
 	size_t alen;
 	int r;
 
+	if (session_keys_bad(s) != NULL)
+		return FAIL(c, "CREATE not sent: %s", session_keys_bad(s));
 	begin(c, &w, PROTO_MSG_SESSION_CREATE);
 	put_create(&w, s);
 	r = call(c, &w, &h);
@@ -570,6 +609,8 @@ srtpfwd_ctl_update(struct srtpfwd_ctl *c, uint32_t slot, unsigned int leg,
 	struct proto_writer w;
 	struct proto_hdr h;
 
+	if (update_keys_bad(u) != NULL)
+		return FAIL(c, "UPDATE not sent: %s", update_keys_bad(u));
 	begin(c, &w, PROTO_MSG_SESSION_UPDATE);
 	put_update(&w, slot, leg, u);
 	return call(c, &w, &h);
@@ -581,6 +622,8 @@ srtpfwd_ctl_build_update(uint8_t *buf, size_t cap, uint32_t request_id, uint32_t
 {
 	struct proto_writer w;
 
+	if (update_keys_bad(u) != NULL)
+		return -1;
 	proto_begin(&w, buf, cap, PROTO_MSG_SESSION_UPDATE, 0, request_id, 0);
 	put_update(&w, slot, leg, u);
 	return proto_finish(&w);

@@ -109,6 +109,10 @@ ctx_new(const struct ctl_tls_config *cfg, int server, char *err, size_t err_len)
 	SSL_CTX_set_session_cache_mode(c->ssl, SSL_SESS_CACHE_OFF);
 	SSL_CTX_set_options(c->ssl, SSL_OP_NO_TICKET);
 	SSL_CTX_set_mode(c->ssl, SSL_MODE_ENABLE_PARTIAL_WRITE);
+	/* Requests carry master keys: OpenSSL wipes each record's plaintext
+	 * from its buffers once it is read, rather than leaving it there
+	 * until the buffer is reused. */
+	SSL_CTX_set_options(c->ssl, SSL_OP_CLEANSE_PLAINTEXT);
 	if (server) {
 		SSL_CTX_set_num_tickets(c->ssl, 0);
 		for (unsigned int i = 0; i < cfg->n_allowed; i++) {

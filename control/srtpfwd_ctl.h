@@ -147,7 +147,9 @@ int srtpfwd_ctl_event(struct srtpfwd_ctl *c, struct srtpfwd_ctl_event *ev, int t
 
 /* ---- pipelining: many requests in flight on one connection ---- */
 
-/** Build a CREATE into @p buf. @return its length, or -1 if it does not fit. */
+/** Build a CREATE into @p buf. @return its length, or -1 if it does not fit
+ * or a key's key_len, salt_len or mki_len is larger than its array
+ * (srtpfwd_ctl_create() and _update() refuse those too, sending nothing). */
 long srtpfwd_ctl_build_create(uint8_t *buf, size_t cap, uint32_t request_id,
 			      const struct srtpfwd_ctl_session *s);
 /** Build an UPDATE of one leg (as srtpfwd_ctl_update sends it). */

@@ -649,6 +649,62 @@ TEST(create_get_list_stats_delete)
 	srtpfwd_ctl_close(c);
 }
 
+/* A key whose lengths exceed its arrays is refused by the client library
+ * itself: nothing is sent (the library would otherwise read past the
+ * arrays and send those bytes), the connection stays usable. */
+TEST(client_refuses_oversized_key_lengths)
+{
+	struct srtpfwd_ctl *c = connect_unix();
+	struct srtpfwd_ctl_session s;
+	struct srtpfwd_ctl_update u;
+	uint8_t buf[4096];
+	uint32_t slot = 0;
+	uint16_t ports[2];
+	static const struct {
+		uint8_t key_len, salt_len, mki_len;
+		const char *why;
+	} bad[] = {{33, 14, 0, "key_len above 32"},
+		   {255, 14, 0, "key_len above 32"},
+		   {16, 15, 0, "salt_len above 14"},
+		   {16, 14, 17, "mki_len above 16"}};
+
+	REQUIRE(c != NULL);
+	for (unsigned int k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+		memset(&s, 0, sizeof(s));
+		s.id = 4300 + k;
+		leg(&s.leg[0], 1, 4000, PROTO_LEG_SRTP);
+		leg(&s.leg[1], 2, 5000, 0);
+		s.leg[k % 2].out.suite = 1;
+		s.leg[k % 2].out.key_len = bad[k].key_len;
+		s.leg[k % 2].out.salt_len = bad[k].salt_len;
+		s.leg[k % 2].out.mki_len = bad[k].mki_len;
+		CHECK_EQ(srtpfwd_ctl_build_create(buf, sizeof(buf), 1, &s), -1);
+		CHECK_EQ(srtpfwd_ctl_create(c, &s, &slot, ports), -1);
+		CHECK(strstr(srtpfwd_ctl_error(c), bad[k].why) != NULL);
+		memset(&u, 0, sizeof(u));
+		u.in.suite = 1;
+		u.in.key_len = bad[k].key_len;
+		u.in.salt_len = bad[k].salt_len;
+		u.in.mki_len = bad[k].mki_len;
+		CHECK_EQ(srtpfwd_ctl_build_update(buf, sizeof(buf), 1, 1, 0, &u), -1);
+		CHECK_EQ(srtpfwd_ctl_update(c, 1, 0, &u), -1);
+		CHECK(strstr(srtpfwd_ctl_error(c), bad[k].why) != NULL);
+	}
+	/* the largest lengths allowed are built (the server judges them) */
+	memset(&s, 0, sizeof(s));
+	s.id = 4399;
+	leg(&s.leg[0], 1, 4000, PROTO_LEG_SRTP);
+	leg(&s.leg[1], 2, 5000, 0);
+	s.leg[1].out = s.leg[0].in;
+	s.leg[1].out.mki_len = 16;
+	CHECK(srtpfwd_ctl_build_create(buf, sizeof(buf), 1, &s) > 0);
+	/* and the connection is as it was: a good session goes through */
+	leg(&s.leg[1], 2, 5000, 0);
+	CHECK_EQ(srtpfwd_ctl_create(c, &s, &slot, ports), 0);
+	CHECK_EQ(srtpfwd_ctl_delete(c, slot), 0);
+	srtpfwd_ctl_close(c);
+}
+
 /* Made before the hostile clients; intact_after_all checks it. */
 TEST(intact_session_create)
 {
