@@ -45,18 +45,16 @@
  * Below UDP, from the same namespace through an AF_PACKET socket:
  * --hostile-frames N sends N malformed Ethernet frames a second, each kind
  * aimed at one parse drop reason (bench/hostile_frames.h: bad Ethertype,
- * IP version, IPv4 lengths, options, fragments, checksums, protocol, IPv6
- * length, UDP lengths and checksums; truncated, oversized and near-MTU
- * frames), each counted exactly; --neigh-flood N sends N ARP and neighbour
- * solicitation frames a second from as many senders (for srtpfwd's
- * address, for others, gratuitous, malformed), each landing in its neigh.
- * counter or drop.punt_full, and every reply srtpfwd counted must come
- * back to its sender. --kill-controller S SIGKILLs the churn controller (a
- * child process) every S seconds with requests in flight and a message
- * half sent, and closes the main control connection as abruptly and
- * reconnects: every call's session must be as it was, the calls go on
- * through the new connection, and the sessions the killed controllers
- * left (created with a short inactivity timeout) must all expire.
+ * IP version, IPv4 lengths, options, header checksum, protocol, IPv6
+ * length, UDP lengths, empty UDP and UDP checksums; random garbage,
+ * truncated, oversized and near-MTU frames), each counted exactly; --neigh-flood N sends N ARP and
+ * neighbour solicitation frames a second from as many senders (for srtpfwd's address, for others,
+ * gratuitous, malformed), each landing in its neigh. counter or drop.punt_full, and every reply
+ * srtpfwd counted must come back to its sender. --kill-controller S SIGKILLs the churn controller
+ * (a child process) every S seconds with requests in flight and a message half sent, and closes the
+ * main control connection as abruptly and reconnects: every call's session must be as it was, the
+ * calls go on through the new connection, and the sessions the killed controllers left (created
+ * with a short inactivity timeout) must all expire.
  *
  * Usage: call_demo [--srtpfwd PATH] [--duration S] [--per-shape N]
  *                  [--skip-if-unable] [--print-config]
@@ -1116,18 +1114,19 @@ if_mac(unsigned int ns, const char *ifname, uint8_t *mac, int *ifindex)
 	r = fd < 0 ? -1 : ioctl(fd, SIOCGIFHWADDR, &ifr);
 	if (r == 0)
 		memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
-	if (r == 0 && ifindex != NULL)
-		r = ioctl(fd, SIOCGIFINDEX, &ifr), *ifindex = ifr.ifr_ifindex;
+	if (r == 0 && ifindex != NULL) {
+		r = ioctl(fd, SIOCGIFINDEX, &ifr);
+		*ifindex = ifr.ifr_ifindex;
+	}
 	if (r != 0)
-		fail_exit("%s: SIOCGIFHWADDR: %s", ifname, strerror(errno));
+		fail_exit("%s: SIOCGIFHWADDR/SIOCGIFINDEX: %s", ifname, strerror(errno));
 	close(fd);
 }
 
-static const char *
-mac_str(const uint8_t *m, char *out)
+static void
+mac_str(const uint8_t *m, char out[20])
 {
-	sprintf(out, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
-	return out;
+	snprintf(out, 20, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
 }
 
 /* A packet socket in @p ns on interface @p ifindex that keeps ARP and IP
@@ -1179,7 +1178,7 @@ monitor_open(unsigned int ns, int ifindex, const uint8_t *mac)
 static void
 raw_setup(void)
 {
-	char m4[20], m6[20];
+	char ip4[INET_ADDRSTRLEN], ip6[INET6_ADDRSTRLEN], mac[20];
 	int ifindex[2];
 
 	for (unsigned int s = 0; s < 2; s++) {
@@ -1198,13 +1197,14 @@ raw_setup(void)
 			else
 				fs->port4 = CALLS[k].local_port[s];
 		/* quiet kernels: srtpfwd's MAC for good, no router solicitations */
-		inet_ntop(AF_INET, fs->fwd4, m4, sizeof(m4));
+		inet_ntop(AF_INET, fs->fwd4, ip4, sizeof(ip4));
+		inet_ntop(AF_INET6, fs->fwd6, ip6, sizeof(ip6));
+		mac_str(fs->fwd_mac, mac);
 		if (lab_sh("ip -n %s neigh replace %s lladdr %s dev %s nud permanent && "
 			   "ip -n %s neigh replace %s lladdr %s dev %s nud permanent && "
 			   "ip netns exec %s sysctl -qw net.ipv6.conf.%s.router_solicitations=0",
-			   LAB.ns[ns], m4, mac_str(fs->fwd_mac, m6), LAB.ifname[ns], LAB.ns[ns],
-			   s == 0 ? "fd01::1" : "fd02::1", m6, LAB.ifname[ns], LAB.ns[ns],
-			   LAB.ifname[ns]) != 0)
+			   LAB.ns[ns], ip4, mac, LAB.ifname[ns], LAB.ns[ns], ip6, mac,
+			   LAB.ifname[ns], LAB.ns[ns], LAB.ifname[ns]) != 0)
 			fail_exit("cannot make peer %c's kernel quiet (ip neigh, sysctl)", "AB"[s]);
 		RAW.mon[s] = monitor_open(ns, ifindex[s], fs->peer_mac);
 	}
@@ -1347,8 +1347,12 @@ static struct {
 	uint64_t orphans, expired0, expired;
 } KILL = {.cmd = -1, .ready = -1};
 
+static void churn_doom(unsigned int per_tick, int ready) __attribute__((noreturn));
+static void churn_child(unsigned int per_tick, int cmd, int ready) __attribute__((noreturn));
+
 /* Requests in flight when the kill comes, then "ready" to the parent. */
-static void __attribute__((noreturn)) churn_doom(unsigned int per_tick, int ready)
+static void
+churn_doom(unsigned int per_tick, int ready)
 {
 	static uint8_t buf[PROTO_MSG_MAX];
 	struct srtpfwd_ctl_session s;
@@ -1366,7 +1370,8 @@ static void __attribute__((noreturn)) churn_doom(unsigned int per_tick, int read
 		pause();
 }
 
-static void __attribute__((noreturn)) churn_child(unsigned int per_tick, int cmd, int ready)
+static void
+churn_child(unsigned int per_tick, int cmd, int ready)
 {
 	uint64_t next = lab_now_ms();
 
@@ -1857,7 +1862,7 @@ flood_results(void)
 	uint64_t arp = a->arp_replied - b->arp_replied, nd = a->nd_replied - b->nd_replied;
 	uint64_t ign = a->ignored - b->ignored, mal = a->malformed - b->malformed;
 	uint64_t echo = a->echo_replied - b->echo_replied, full = a->punt_full - b->punt_full;
-	uint64_t inj = a->inject_full - b->inject_full, sent = 0;
+	uint64_t inj = a->inject_full - b->inject_full, sent = 0, total;
 	const uint64_t *f = RAW.flood_sent, *c = RAW.caught;
 	uint64_t want_arp = f[NF_ARP_US] + c[CAUGHT_KERNEL_ARP_US];
 	uint64_t want_nd = f[NF_NS_US] + c[CAUGHT_KERNEL_NS_US];
@@ -1880,7 +1885,12 @@ flood_results(void)
 			? c[CAUGHT_ARP_REPLY] == arp - c[CAUGHT_KERNEL_ARP_US] &&
 				  c[CAUGHT_NA] == nd - c[CAUGHT_KERNEL_NS_US]
 			: c[CAUGHT_ARP_REPLY] <= arp && c[CAUGHT_NA] <= nd);
-	ok = exact && back && sent > 0 && arp + nd + ign + mal + echo + full == sent + kernel;
+	/* a full ring may also have dropped kernel frames srtpfwd counts nowhere */
+	total = arp + nd + ign + mal + echo + full;
+	ok = exact && back && sent > 0 &&
+	     (full == 0 ? total == sent + kernel
+			: total >= sent + kernel &&
+				  total <= sent + kernel + c[CAUGHT_KERNEL_UNCOUNTED]);
 	printf("neigh: sent %llu (", (unsigned long long)sent);
 	for (unsigned int k = 0; k < NF_KINDS; k++)
 		printf("%s%s %llu", k ? ", " : "", NEIGH_FRAME_NAME[k], (unsigned long long)f[k]);
