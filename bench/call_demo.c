@@ -789,13 +789,18 @@ wait_latched(void)
  * created, all pipelined, then every response. The sessions carry no
  * media; the calls beside them must not notice. */
 #define CHURN_MAX_TICK 1024 /* creates a tick: 51,200 a second */
-#define ORPHAN_TIMEOUT_MS 2000 /* --kill-controller: churn sessions' inactivity timeout */
+/* --kill-controller S: the churn sessions' inactivity timeout is S seconds
+ * within these bounds; a live one is deleted a tick after it was created,
+ * unless its controller stalls that long (the slowest tick is shown). */
+#define ORPHAN_TIMEOUT_MIN_MS 2000
+#define ORPHAN_TIMEOUT_MAX_MS 5000
 
 /* What the churn did, as its controller saw the responses. In shared
  * memory with --kill-controller, where each controller is a child. */
 struct churn_counts {
 	uint64_t created, deleted, refused;
 	uint64_t t_first, t_last; /* ms */
+	uint64_t slowest_ms; /* the longest tick: first request sent to last response */
 	uint64_t pending_at_kill; /* created, not yet deleted, when the last kill came */
 	uint64_t pending_killed; /* the same, summed over every kill */
 };
@@ -867,11 +872,12 @@ static void
 churn_tick(unsigned int creates)
 {
 	static uint8_t buf[PROTO_MSG_MAX];
+	uint64_t t0 = lab_now_ms();
 	struct proto_hdr h;
 	unsigned int want;
 
 	if (CHURN.n->t_first == 0)
-		CHURN.n->t_first = lab_now_ms();
+		CHURN.n->t_first = t0;
 	want = churn_pipeline(creates);
 	for (unsigned int k = 0; k < want; k++) {
 		long n = srtpfwd_ctl_recv(CHURN.c, buf, sizeof(buf), &h, 5000);
@@ -880,8 +886,12 @@ churn_tick(unsigned int creates)
 			fail_exit("churn: no response within 5 s (%u of %u)", k, want);
 		if (h.type == PROTO_MSG_SESSION_DELETE) {
 			if (h.status != PROTO_ST_OK)
-				fail_exit("churn: DELETE refused (%s)",
-					  proto_status_name(h.status));
+				fail_exit("churn: DELETE refused (%s)%s",
+					  proto_status_name(h.status),
+					  CHURN.timeout_ms && h.status == PROTO_ST_NO_SESSION
+						  ? ": expired first? this controller stalled "
+						    "longer than the sessions' timeout"
+						  : "");
 			CHURN.n->deleted++;
 		} else if (h.status == PROTO_ST_OK) {
 			CHURN.pending[CHURN.n_pending++] = srtpfwd_ctl_response_slot(buf, &h);
@@ -890,6 +900,8 @@ churn_tick(unsigned int creates)
 			CHURN.n->refused++;
 		}
 	}
+	if (lab_now_ms() - t0 > CHURN.n->slowest_ms)
+		CHURN.n->slowest_ms = lab_now_ms() - t0;
 	if (creates > 0)
 		CHURN.n->t_last = lab_now_ms();
 }
@@ -1607,7 +1619,7 @@ controller_kill(unsigned int per_tick)
 static void
 orphans_wait(void)
 {
-	uint64_t end = lab_now_ms() + ORPHAN_TIMEOUT_MS + 3000;
+	uint64_t end = lab_now_ms() + CHURN.timeout_ms + 3000;
 	struct named_counter c[] = {{"sessions", 0}, {"expired", 0}, {NULL, 0}};
 
 	for (;;) {
@@ -1920,11 +1932,13 @@ load_results(unsigned long rss_start, unsigned long rss_end, uint64_t *sessions)
 		int ok = n->created == n->deleted + n->pending_killed && n->refused == 0 &&
 			 *sessions == N_CALLS;
 
-		printf("churn: %llu sessions created and %llu deleted in %.1f s (%.0f/s each), "
-		       "%llu refused; sessions left %llu (the %u calls)  %s\n",
+		printf("churn: %llu sessions created and %llu deleted in %.1f s (%.0f/s each, "
+		       "slowest tick %llu ms), %llu refused; sessions left %llu (the %u calls)  "
+		       "%s\n",
 		       (unsigned long long)n->created, (unsigned long long)n->deleted, s,
-		       s > 0 ? (double)n->created / s : 0.0, (unsigned long long)n->refused,
-		       (unsigned long long)*sessions, N_CALLS, ok ? "ok" : "FAIL");
+		       s > 0 ? (double)n->created / s : 0.0, (unsigned long long)n->slowest_ms,
+		       (unsigned long long)n->refused, (unsigned long long)*sessions, N_CALLS,
+		       ok ? "ok" : "FAIL");
 		failed += !ok;
 	}
 	if (HOSTILE.rate) {
@@ -1957,7 +1971,7 @@ load_results(unsigned long rss_start, unsigned long rss_end, uint64_t *sessions)
 		       "expired (timeout %u ms), sessions left %llu (the %u calls)  %s\n",
 		       KILL.kills, (unsigned long long)KILL.in_flight, KILL.reconnects,
 		       KILL.checked, KILL.changed, (unsigned long long)KILL.orphans,
-		       (unsigned long long)KILL.expired, ORPHAN_TIMEOUT_MS,
+		       (unsigned long long)KILL.expired, CHURN.timeout_ms,
 		       (unsigned long long)*sessions, N_CALLS, ok ? "ok" : "FAIL");
 		failed += !ok;
 	}
@@ -2009,8 +2023,8 @@ usage(const char *prog)
 		"                     from as many senders, each counted; replies checked\n"
 		"  --kill-controller S  every S seconds SIGKILL the churn controller (a child)\n"
 		"                     mid-stream and reconnect the main connection; the\n"
-		"                     killed controllers' sessions must expire (churn %u/s\n"
-		"                     unless --churn says)\n",
+		"                     killed controllers' sessions must expire (timeout S s,\n"
+		"                     2 to 5; churn %u/s unless --churn says)\n",
 		prog, KILL_CHURN_DEFAULT);
 }
 
@@ -2150,7 +2164,10 @@ main(int argc, char **argv)
 		/* the churn runs in the controllers that get killed */
 		if (CHURN.rate == 0)
 			CHURN.rate = KILL_CHURN_DEFAULT;
-		CHURN.timeout_ms = ORPHAN_TIMEOUT_MS;
+		CHURN.timeout_ms = KILL.every * 1000 < ORPHAN_TIMEOUT_MIN_MS ? ORPHAN_TIMEOUT_MIN_MS
+				   : KILL.every * 1000 > ORPHAN_TIMEOUT_MAX_MS
+					   ? ORPHAN_TIMEOUT_MAX_MS
+					   : KILL.every * 1000;
 		CHURN.n = mmap(NULL, sizeof(*CHURN.n), PROT_READ | PROT_WRITE,
 			       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 		if (CHURN.n == MAP_FAILED) {
