@@ -198,17 +198,12 @@ break_csum(uint8_t *p)
 	wr16(p, c == 0 ? 0x0200 : c);
 }
 
+/* How many forms each kind takes (all counted under its reason). */
 static const unsigned int VARIANTS[BF_KINDS] = {
 	[BF_ETHERTYPE] = 4, [BF_IP_VERSION] = 2, [BF_IPV4_HDR_LEN] = 6, [BF_IPV4_OPTIONS] = 2,
 	[BF_IPV4_CSUM] = 2, [BF_IPV6_LEN] = 3,	 [BF_IP_PROTO] = 3,	[BF_UDP_LEN] = 4,
 	[BF_UDP_EMPTY] = 2, [BF_UDP_CSUM] = 4,
 };
-
-unsigned int
-bad_frame_variants(enum bad_frame k)
-{
-	return k < BF_KINDS ? VARIANTS[k] : 0;
-}
 
 unsigned int
 bad_frame_build(uint8_t *f, enum bad_frame k, unsigned int v, uint32_t rnd,

@@ -49,8 +49,6 @@ enum bad_frame {
 /** The drop reason (counter drop.<reason>) of each kind. */
 extern const char *const BAD_FRAME_REASON[BF_KINDS];
 
-/** How many variants kind @p k has (all counted under its reason). */
-unsigned int bad_frame_variants(enum bad_frame k);
 /**
  * Build variant @p v (modulo the kind's count) of kind @p k into @p f
  * (FRAME_MAX bytes), from the peer of @p s to srtpfwd; @p rnd varies what
