@@ -42,14 +42,33 @@
  * still lose nothing); --hostile N sends N datagrams a second from peer A's
  * namespace, of four kinds each aimed at one drop reason (forged SRTP,
  * replay, no session, not media), and srtpfwd must count each exactly.
+ * Below UDP, from the same namespace through an AF_PACKET socket:
+ * --hostile-frames N sends N malformed Ethernet frames a second, each kind
+ * aimed at one parse drop reason (bench/hostile_frames.h: bad Ethertype,
+ * IP version, IPv4 lengths, options, header checksum, protocol, IPv6
+ * length, UDP lengths, empty UDP and UDP checksums; random garbage,
+ * truncated, oversized and near-MTU frames), each counted exactly; --neigh-flood N sends N ARP and
+ * neighbour solicitation frames a second from as many senders (for srtpfwd's address, for others,
+ * gratuitous, malformed), each landing in its neigh. counter or drop.punt_full, and every reply
+ * srtpfwd counted must come back to its sender. --kill-controller S SIGKILLs the churn controller
+ * (a child process) every S seconds with requests in flight and a message half sent, and closes the
+ * main control connection as abruptly and reconnects: every call's session must be as it was, the
+ * calls go on through the new connection, and the sessions the killed controllers left (created
+ * with a short inactivity timeout) must all expire.
  *
  * Usage: call_demo [--srtpfwd PATH] [--duration S] [--per-shape N]
  *                  [--skip-if-unable] [--print-config]
  *                  [--churn N] [--rekey-every S] [--hostile N]
+ *                  [--hostile-frames N] [--neigh-flood N] [--kill-controller S]
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <linux/filter.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -57,12 +76,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "bench/hostile_frames.h"
 #include "control/srtpfwd_ctl.h"
 #include "tests/key_scan.h"
 #include "tests/netns_lab.h"
@@ -178,6 +201,7 @@ static struct srtpfwd_ctl *CTL;
 static struct srtpfwd_ctl_key KEYS[4 * MAX_CALLS + 8 * MAX_CALLS]; /* every key given */
 static unsigned int N_KEYS;
 static int TTY;
+static int IN_CHILD; /* this is a churn controller (--kill-controller) */
 
 static void fail_exit(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
@@ -186,6 +210,14 @@ fail_exit(const char *fmt, ...)
 {
 	va_list ap;
 
+	if (IN_CHILD) { /* the demo's verdict is the parent's */
+		fprintf(stderr, "churn controller: ");
+		va_start(ap, fmt);
+		vfprintf(stderr, fmt, ap);
+		va_end(ap);
+		fprintf(stderr, "\n");
+		_exit(1);
+	}
 	if (TTY)
 		fputc('\n', stdout);
 	fflush(stdout);
@@ -757,15 +789,32 @@ wait_latched(void)
  * created, all pipelined, then every response. The sessions carry no
  * media; the calls beside them must not notice. */
 #define CHURN_MAX_TICK 1024 /* creates a tick: 51,200 a second */
+/* --kill-controller S: the churn sessions' inactivity timeout is S seconds
+ * within these bounds; a live one is deleted a tick after it was created,
+ * unless its controller stalls that long (the slowest tick is shown). */
+#define ORPHAN_TIMEOUT_MIN_MS 2000
+#define ORPHAN_TIMEOUT_MAX_MS 5000
+
+/* What the churn did, as its controller saw the responses. In shared
+ * memory with --kill-controller, where each controller is a child. */
+struct churn_counts {
+	uint64_t created, deleted, refused;
+	uint64_t t_first, t_last; /* ms */
+	uint64_t slowest_ms; /* the longest tick: first request sent to last response */
+	uint64_t pending_at_kill; /* created, not yet deleted, when the last kill came */
+	uint64_t pending_killed; /* the same, summed over every kill */
+};
+
+static struct churn_counts CHURN_COUNTS;
 static struct {
 	struct srtpfwd_ctl *c;
 	unsigned int rate; /* creates (and deletes) a second; 0: off */
+	uint32_t timeout_ms; /* of the sessions it creates */
 	uint32_t pending[CHURN_MAX_TICK]; /* created, to delete next tick */
 	unsigned int n_pending;
 	uint32_t next_id;
-	uint64_t created, deleted, refused;
-	uint64_t t_first, t_last; /* ms */
-} CHURN;
+	struct churn_counts *n;
+} CHURN = {.n = &CHURN_COUNTS};
 
 static void
 churn_open(void)
@@ -784,31 +833,52 @@ churn_send(const uint8_t *msg, long len)
 		fail_exit("churn: send: %s", srtpfwd_ctl_error(CHURN.c));
 }
 
-/* One tick: @p creates CREATEs (0 at the end: only the DELETEs). */
+/* A churn session: plain, both legs toward the peers' discard port. */
 static void
-churn_tick(unsigned int creates)
+churn_session(struct srtpfwd_ctl_session *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->id = 0x10000000u + CHURN.next_id;
+	s->timeout_ms = CHURN.timeout_ms;
+	for (unsigned int l = 0; l < 2; l++) {
+		s->leg[l].local_addr = (uint8_t)(2 * l);
+		memcpy(s->leg[l].remote_addr, LAB_PEER4[l], 4);
+		s->leg[l].remote_port = 9; /* discard: nothing is sent to it */
+	}
+}
+
+/* CREATEs, then DELETEs of what the previous tick created, all sent
+ * before any response is read. */
+static unsigned int
+churn_pipeline(unsigned int creates)
 {
 	static uint8_t buf[PROTO_MSG_MAX];
-	unsigned int deletes = CHURN.n_pending, want = creates + deletes;
+	unsigned int deletes = CHURN.n_pending;
 	struct srtpfwd_ctl_session s;
-	struct proto_hdr h;
 
-	memset(&s, 0, sizeof(s));
-	for (unsigned int l = 0; l < 2; l++) {
-		s.leg[l].local_addr = (uint8_t)(2 * l);
-		memcpy(s.leg[l].remote_addr, LAB_PEER4[l], 4);
-		s.leg[l].remote_port = 9; /* discard: nothing is sent to it */
-	}
-	if (CHURN.t_first == 0)
-		CHURN.t_first = lab_now_ms();
 	for (unsigned int k = 0; k < creates; k++) {
-		s.id = 0x10000000u + CHURN.next_id;
+		churn_session(&s);
 		churn_send(buf, srtpfwd_ctl_build_create(buf, sizeof(buf), CHURN.next_id++, &s));
 	}
 	for (unsigned int k = 0; k < deletes; k++)
 		churn_send(buf, srtpfwd_ctl_build_delete(buf, sizeof(buf), 0x80000000u + k,
 							 CHURN.pending[k]));
 	CHURN.n_pending = 0;
+	return creates + deletes;
+}
+
+/* One tick: @p creates CREATEs (0 at the end: only the DELETEs). */
+static void
+churn_tick(unsigned int creates)
+{
+	static uint8_t buf[PROTO_MSG_MAX];
+	uint64_t t0 = lab_now_ms();
+	struct proto_hdr h;
+	unsigned int want;
+
+	if (CHURN.n->t_first == 0)
+		CHURN.n->t_first = t0;
+	want = churn_pipeline(creates);
 	for (unsigned int k = 0; k < want; k++) {
 		long n = srtpfwd_ctl_recv(CHURN.c, buf, sizeof(buf), &h, 5000);
 
@@ -816,18 +886,24 @@ churn_tick(unsigned int creates)
 			fail_exit("churn: no response within 5 s (%u of %u)", k, want);
 		if (h.type == PROTO_MSG_SESSION_DELETE) {
 			if (h.status != PROTO_ST_OK)
-				fail_exit("churn: DELETE refused (%s)",
-					  proto_status_name(h.status));
-			CHURN.deleted++;
+				fail_exit("churn: DELETE refused (%s)%s",
+					  proto_status_name(h.status),
+					  CHURN.timeout_ms && h.status == PROTO_ST_NO_SESSION
+						  ? ": expired first? this controller stalled "
+						    "longer than the sessions' timeout"
+						  : "");
+			CHURN.n->deleted++;
 		} else if (h.status == PROTO_ST_OK) {
 			CHURN.pending[CHURN.n_pending++] = srtpfwd_ctl_response_slot(buf, &h);
-			CHURN.created++;
+			CHURN.n->created++;
 		} else {
-			CHURN.refused++;
+			CHURN.n->refused++;
 		}
 	}
+	if (lab_now_ms() - t0 > CHURN.n->slowest_ms)
+		CHURN.n->slowest_ms = lab_now_ms() - t0;
 	if (creates > 0)
-		CHURN.t_last = lab_now_ms();
+		CHURN.n->t_last = lab_now_ms();
 }
 
 /* srtpfwd's resident memory, from /proc (kB), or 0. */
@@ -947,6 +1023,612 @@ hostile_send(unsigned int n)
 			c->hostile_dropped += kind == H_FORGED || kind == H_REPLAY;
 		}
 	}
+}
+
+/* A few counters by name from STATS: @p ctx is an array ending with a NULL name. */
+struct named_counter {
+	const char *name;
+	uint64_t v;
+};
+
+static void
+named_counter(void *ctx, const char *name, uint64_t v)
+{
+	for (struct named_counter *c = ctx; c->name != NULL; c++)
+		if (strcmp(name, c->name) == 0)
+			c->v = v;
+}
+
+static void
+read_named(struct named_counter *c)
+{
+	if (srtpfwd_ctl_stats(CTL, 0, named_counter, c) != 0)
+		fail_exit("STATS: %s", srtpfwd_ctl_error(CTL));
+}
+
+/* ---- frames below UDP (--hostile-frames) and ARP/ND floods (--neigh-flood) ---- */
+
+/* Both leave peer A's namespace through an AF_PACKET socket bound to its
+ * veth, mixed into the calls (bench/hostile_frames.h builds them). A
+ * monitor socket on each peer's veth keeps ARP and IP that is not UDP,
+ * both ways (a BPF filter): srtpfwd's answers to the flood, and whatever
+ * the peers' kernels send that srtpfwd would count as well, so that every
+ * count is exact. The kernels are made quiet first: srtpfwd's addresses
+ * become permanent neighbours (no ARP or NS of their own, which srtpfwd
+ * would answer and count) and they stop soliciting routers. */
+struct raw_counters {
+	uint64_t bad[BF_KINDS]; /* drop.<reason> */
+	uint64_t arp_replied, nd_replied, echo_replied, ignored, malformed; /* neigh. */
+	uint64_t punt_full, inject_full;
+};
+
+static struct {
+	unsigned int frames_rate, flood_rate; /* a second; 0: off */
+	int tx; /* peer A's AF_PACKET socket */
+	int mon[2]; /* monitors on peer A's and peer B's veths */
+	struct frame_side side[2];
+	uint64_t bad_seq, bad_sent[BF_KINDS];
+	uint32_t flood_seq;
+	uint64_t flood_sent[NF_KINDS];
+	int counting; /* between the two snapshots */
+	uint64_t caught[CAUGHT_KINDS];
+	uint64_t kernel_dropped[BF_KINDS]; /* parse drops of the kernels' own frames */
+	uint64_t mon_lost; /* frames the monitors' buffers dropped */
+	struct raw_counters before, after;
+} RAW = {.tx = -1, .mon = {-1, -1}};
+
+static void
+raw_counter(void *ctx, const char *name, uint64_t v)
+{
+	struct raw_counters *rc = ctx;
+
+	if (strncmp(name, "drop.", 5) == 0) {
+		for (unsigned int k = 0; k < BF_KINDS; k++)
+			if (strcmp(name + 5, BAD_FRAME_REASON[k]) == 0)
+				rc->bad[k] = v;
+		if (strcmp(name + 5, "punt_full") == 0)
+			rc->punt_full = v;
+	} else if (strcmp(name, "neigh.arp_replied") == 0) {
+		rc->arp_replied = v;
+	} else if (strcmp(name, "neigh.nd_replied") == 0) {
+		rc->nd_replied = v;
+	} else if (strcmp(name, "neigh.echo_replied") == 0) {
+		rc->echo_replied = v;
+	} else if (strcmp(name, "neigh.ignored") == 0) {
+		rc->ignored = v;
+	} else if (strcmp(name, "neigh.malformed") == 0) {
+		rc->malformed = v;
+	} else if (strcmp(name, "inject_full") == 0) {
+		rc->inject_full = v;
+	}
+}
+
+static void
+raw_counters(struct raw_counters *rc)
+{
+	memset(rc, 0, sizeof(*rc));
+	if (srtpfwd_ctl_stats(CTL, 0, raw_counter, rc) != 0)
+		fail_exit("STATS: %s", srtpfwd_ctl_error(CTL));
+}
+
+/* The MAC address (and index) of interface @p ifname in namespace @p ns. */
+static void
+if_mac(unsigned int ns, const char *ifname, uint8_t *mac, int *ifindex)
+{
+	struct ifreq ifr;
+	int fd, r;
+
+	lab_enter(ns);
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	lab_leave();
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	r = fd < 0 ? -1 : ioctl(fd, SIOCGIFHWADDR, &ifr);
+	if (r == 0)
+		memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+	if (r == 0 && ifindex != NULL) {
+		r = ioctl(fd, SIOCGIFINDEX, &ifr);
+		*ifindex = ifr.ifr_ifindex;
+	}
+	if (r != 0)
+		fail_exit("%s: SIOCGIFHWADDR/SIOCGIFINDEX: %s", ifname, strerror(errno));
+	close(fd);
+}
+
+static void
+mac_str(const uint8_t *m, char out[20])
+{
+	snprintf(out, 20, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+}
+
+/* A packet socket in @p ns on interface @p ifindex that keeps ARP and IP
+ * that is not UDP, except the frames this process sends (outgoing with a
+ * source MAC other than @p mac, the peer's own). */
+static int
+monitor_open(unsigned int ns, int ifindex, const uint8_t *mac)
+{
+	uint32_t hi =
+		(uint32_t)mac[0] << 24 | (uint32_t)mac[1] << 16 | (uint32_t)mac[2] << 8 | mac[3];
+	uint32_t lo = (uint32_t)mac[4] << 8 | mac[5];
+	struct sock_filter code[] = {
+		/* 0 */ BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 12),
+		/* 1 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETH_P_ARP, 6, 0),
+		/* 2 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETH_P_IP, 0, 2),
+		/* 3 */ BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 23),
+		/* 4 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_UDP, 10, 3),
+		/* 5 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETH_P_IPV6, 0, 9),
+		/* 6 */ BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 20),
+		/* 7 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_UDP, 7, 0),
+		/* 8 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SKF_AD_OFF + SKF_AD_PKTTYPE),
+		/* 9 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PACKET_OUTGOING, 0, 4),
+		/* 10 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 6),
+		/* 11 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, hi, 0, 3),
+		/* 12 */ BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 10),
+		/* 13 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, lo, 0, 1),
+		/* 14 */ BPF_STMT(BPF_RET | BPF_K, 0xffff),
+		/* 15 */ BPF_STMT(BPF_RET | BPF_K, 0),
+	};
+	struct sock_fprog prog = {.len = sizeof(code) / sizeof(code[0]), .filter = code};
+	struct sockaddr_ll sll = {
+		.sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL), .sll_ifindex = ifindex};
+	int fd, big = 4 << 20;
+	uint8_t junk[2048];
+
+	lab_enter(ns);
+	/* protocol 0 until the filter is on: nothing queued unfiltered */
+	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+	lab_leave();
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) != 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof(big)) != 0 ||
+	    bind(fd, (struct sockaddr *)&sll, sizeof(sll)) != 0)
+		fail_exit("monitor socket: %s", strerror(errno));
+	while (recv(fd, junk, sizeof(junk), MSG_DONTWAIT) > 0)
+		;
+	return fd;
+}
+
+static void
+raw_setup(void)
+{
+	char ip4[INET_ADDRSTRLEN], ip6[INET6_ADDRSTRLEN], mac[20];
+	int ifindex[2];
+
+	for (unsigned int s = 0; s < 2; s++) {
+		struct frame_side *fs = &RAW.side[s];
+		unsigned int ns = s == 0 ? LAB_A : LAB_B;
+
+		if_mac(LAB_D, LAB.dev[s], fs->fwd_mac, NULL);
+		if_mac(ns, LAB.ifname[ns], fs->peer_mac, &ifindex[s]);
+		memcpy(fs->fwd4, LAB_LOCAL4[s], 4);
+		memcpy(fs->peer4, LAB_PEER4[s], 4);
+		memcpy(fs->fwd6, LAB_LOCAL6[s], 16);
+		memcpy(fs->peer6, LAB_PEER6[s], 16);
+		for (unsigned int k = N_CALLS; k-- > 0;)
+			if (CALLS[k].shape->leg[s].ip6)
+				fs->port6 = CALLS[k].local_port[s];
+			else
+				fs->port4 = CALLS[k].local_port[s];
+		/* quiet kernels: srtpfwd's MAC for good, no router solicitations */
+		inet_ntop(AF_INET, fs->fwd4, ip4, sizeof(ip4));
+		inet_ntop(AF_INET6, fs->fwd6, ip6, sizeof(ip6));
+		mac_str(fs->fwd_mac, mac);
+		if (lab_sh("ip -n %s neigh replace %s lladdr %s dev %s nud permanent && "
+			   "ip -n %s neigh replace %s lladdr %s dev %s nud permanent && "
+			   "ip netns exec %s sysctl -qw net.ipv6.conf.%s.router_solicitations=0",
+			   LAB.ns[ns], ip4, mac, LAB.ifname[ns], LAB.ns[ns], ip6, mac,
+			   LAB.ifname[ns], LAB.ns[ns], LAB.ifname[ns]) != 0)
+			fail_exit("cannot make peer %c's kernel quiet (ip neigh, sysctl)", "AB"[s]);
+		RAW.mon[s] = monitor_open(ns, ifindex[s], fs->peer_mac);
+	}
+	{
+		struct sockaddr_ll sll = {.sll_family = AF_PACKET, .sll_ifindex = ifindex[0]};
+
+		lab_enter(LAB_A);
+		RAW.tx = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0); /* sends only */
+		lab_leave();
+		if (RAW.tx < 0 || bind(RAW.tx, (struct sockaddr *)&sll, sizeof(sll)) != 0)
+			fail_exit("AF_PACKET socket on %s: %s", LAB.ifname[LAB_A], strerror(errno));
+	}
+}
+
+static void
+raw_send(const uint8_t *f, unsigned int len)
+{
+	ssize_t n = send(RAW.tx, f, len, 0);
+
+	if (n != (ssize_t)len)
+		fail_exit("AF_PACKET send of a %u-byte frame: %s", len,
+			  n < 0 ? strerror(errno) : "short");
+}
+
+static void
+frames_send(unsigned int n)
+{
+	uint8_t f[FRAME_MAX];
+
+	for (unsigned int i = 0; i < n; i++, RAW.bad_seq++) {
+		enum bad_frame k = (enum bad_frame)(RAW.bad_seq % BF_KINDS);
+
+		raw_send(f, bad_frame_build(f, k, (unsigned int)(RAW.bad_seq / BF_KINDS),
+					    random32(), &RAW.side[0]));
+		RAW.bad_sent[k]++;
+	}
+}
+
+static void
+flood_send(unsigned int n)
+{
+	uint8_t f[FRAME_MAX];
+
+	for (unsigned int i = 0; i < n; i++, RAW.flood_seq++) {
+		enum neigh_frame k = (enum neigh_frame)(RAW.flood_seq % NF_KINDS);
+
+		raw_send(f, neigh_frame_build(f, k, RAW.flood_seq, &RAW.side[0]));
+		RAW.flood_sent[k]++;
+	}
+}
+
+/* Everything the monitors kept since the last call.
+ * @return how many of those frames the peers' kernels sent. */
+static unsigned int
+monitors_read(void)
+{
+	unsigned int kernel = 0;
+
+	for (unsigned int s = 0; s < 2; s++) {
+		struct tpacket_stats ts;
+		socklen_t tl = sizeof(ts);
+
+		for (unsigned int m = 0; m < 100000; m++) {
+			uint8_t f[2048];
+			struct sockaddr_ll sll;
+			socklen_t sl = sizeof(sll);
+			ssize_t n = recvfrom(RAW.mon[s], f, sizeof(f), MSG_DONTWAIT,
+					     (struct sockaddr *)&sll, &sl);
+			enum bad_frame why = BF_KINDS;
+			enum caught c;
+
+			if (n < 0)
+				break;
+			c = frame_caught(f, (unsigned int)n, sll.sll_pkttype == PACKET_OUTGOING,
+					 &RAW.side[s], &why);
+			kernel += c >= CAUGHT_KERNEL_ARP_US;
+			if (!RAW.counting)
+				continue;
+			RAW.caught[c]++;
+			if (c == CAUGHT_KERNEL_DROPPED && why < BF_KINDS)
+				RAW.kernel_dropped[why]++;
+		}
+		if (getsockopt(RAW.mon[s], SOL_PACKET, PACKET_STATISTICS, &ts, &tl) == 0)
+			RAW.mon_lost += ts.tp_drops;
+	}
+	return kernel;
+}
+
+/* srtpfwd's counters at a moment when no frame of the peers' kernels is
+ * near (none caught 50 ms either side; srtpfwd counts a punted frame well
+ * within that), so that each such frame is both in the monitors' count
+ * and in srtpfwd's, or in neither. At the start (@p after 0) counting
+ * begins with the snapshot; at the end it stops. */
+static void
+raw_snapshot(struct raw_counters *rc, int after)
+{
+	for (unsigned int tries = 0; tries < 100; tries++) {
+		usleep(50000);
+		if (monitors_read() != 0)
+			continue;
+		if (!after) {
+			memset(RAW.caught, 0, sizeof(RAW.caught));
+			memset(RAW.kernel_dropped, 0, sizeof(RAW.kernel_dropped));
+			RAW.counting = 1;
+		}
+		raw_counters(rc);
+		usleep(50000);
+		if (monitors_read() == 0)
+			break;
+		/* one came right after: counted by the monitors, maybe not by
+		 * srtpfwd yet; at the start, begin again; at the end, a later
+		 * snapshot has it */
+		RAW.counting = after;
+	}
+	if (after)
+		RAW.counting = 0;
+}
+
+/* ---- the controller killed (--kill-controller) ---- */
+
+/* With --kill-controller the churn runs in a child process, a controller
+ * of its own on its own connection. Every S seconds it is told to put
+ * requests in flight (a tick's CREATEs, the DELETEs of the last tick's
+ * sessions, no response read, then half of one more CREATE) and is
+ * SIGKILLed. Its sessions are orphans: they carry a short inactivity
+ * timeout and must all expire. Then the main connection is closed as
+ * abruptly (a GET and a STATS unanswered, half an UPDATE with new keys for
+ * a call) and reconnected: every call's session must be as it was, and
+ * the calls go on re-keying through the new connection. A new churn
+ * controller takes over. At the end the last one is stopped cleanly. */
+#define KILL_CHURN_DEFAULT 500 /* sessions a second when --churn is not given */
+
+static struct {
+	unsigned int every; /* seconds; 0: off */
+	pid_t pid; /* the churn controller */
+	int cmd, ready; /* pipes: commands to it, "in flight" from it */
+	unsigned int gen;
+	unsigned int kills, reconnects, checked, changed, bad_orphans;
+	uint64_t in_flight; /* requests sent to srtpfwd and never answered */
+	uint64_t orphans, expired0, expired;
+} KILL = {.cmd = -1, .ready = -1};
+
+static void churn_doom(unsigned int per_tick, int ready) __attribute__((noreturn));
+static void churn_child(unsigned int per_tick, int cmd, int ready) __attribute__((noreturn));
+
+/* Requests in flight when the kill comes, then "ready" to the parent. */
+static void
+churn_doom(unsigned int per_tick, int ready)
+{
+	static uint8_t buf[PROTO_MSG_MAX];
+	struct srtpfwd_ctl_session s;
+	long len;
+
+	CHURN.n->pending_at_kill = CHURN.n_pending;
+	CHURN.n->pending_killed += CHURN.n_pending;
+	churn_pipeline(per_tick);
+	churn_session(&s);
+	len = srtpfwd_ctl_build_create(buf, sizeof(buf), CHURN.next_id++, &s);
+	churn_send(buf, len / 2 + 1); /* the other half never comes */
+	if (write(ready, "r", 1) != 1)
+		_exit(1);
+	for (;;)
+		pause();
+}
+
+static void
+churn_child(unsigned int per_tick, int cmd, int ready)
+{
+	uint64_t next = lab_now_ms();
+
+	IN_CHILD = 1;
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* the parent's connection: when it closes it, srtpfwd must see it */
+	close(srtpfwd_ctl_fd(CTL));
+	CHURN.next_id = KILL.gen << 20;
+	churn_open();
+	for (;;) {
+		struct pollfd p = {.fd = cmd, .events = POLLIN};
+		uint64_t now;
+		char c = 's';
+
+		churn_tick(per_tick);
+		next += PTIME_MS;
+		now = lab_now_ms();
+		if (poll(&p, 1, next > now ? (int)(next - now) : 0) <= 0)
+			continue;
+		if (read(cmd, &c, 1) == 1 && c == 'k')
+			churn_doom(per_tick, ready);
+		churn_tick(0); /* stopped (or the parent is gone): delete what it made */
+		srtpfwd_ctl_close(CHURN.c);
+		_exit(0);
+	}
+}
+
+static void
+churn_child_start(unsigned int per_tick)
+{
+	int cmd[2], ready[2];
+	pid_t pid;
+
+	if (pipe2(cmd, O_CLOEXEC) != 0 || pipe2(ready, O_CLOEXEC) != 0)
+		fail_exit("pipe: %s", strerror(errno));
+	KILL.gen++;
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0)
+		fail_exit("fork: %s", strerror(errno));
+	if (pid == 0) {
+		close(cmd[1]);
+		close(ready[0]);
+		churn_child(per_tick, cmd[0], ready[1]);
+	}
+	close(cmd[0]);
+	close(ready[1]);
+	KILL.pid = LAB.child = pid;
+	KILL.cmd = cmd[1];
+	KILL.ready = ready[0];
+}
+
+static void
+churn_child_reaped(void)
+{
+	LAB.child = 0;
+	KILL.pid = 0;
+	close(KILL.cmd);
+	close(KILL.ready);
+	KILL.cmd = KILL.ready = -1;
+}
+
+/* The last churn controller stops and deletes what it made. */
+static void
+churn_child_stop(void)
+{
+	uint64_t end = lab_now_ms() + 10000;
+	int st = -1;
+
+	if (write(KILL.cmd, "s", 1) != 1)
+		fail_exit("churn controller: %s", strerror(errno));
+	while (waitpid(KILL.pid, &st, WNOHANG) == 0 && lab_now_ms() < end)
+		usleep(10000);
+	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		fail_exit("churn controller %u did not stop cleanly (status 0x%x)", KILL.gen, st);
+	churn_child_reaped();
+}
+
+/* A request without attributes but a SLOT (0: none), written by hand: the
+ * library only builds CREATE, UPDATE and DELETE for pipelining. */
+static unsigned int
+bare_request(uint8_t *m, uint8_t type, uint32_t id, uint32_t slot)
+{
+	unsigned int len = slot != 0 ? 24 : 16;
+
+	memset(m, 0, len);
+	m[0] = PROTO_VERSION;
+	m[1] = type;
+	wr32(m + 4, len);
+	wr32(m + 8, id);
+	if (slot != 0) {
+		wr16(m + 16, PROTO_A_SLOT);
+		wr16(m + 18, 4);
+		wr32(m + 20, slot);
+	}
+	return len;
+}
+
+static int
+info_same(const struct srtpfwd_ctl_info *a, const struct srtpfwd_ctl_info *b)
+{
+	if (a->slot != b->slot || a->id != b->id || a->timeout_ms != b->timeout_ms)
+		return 0;
+	for (unsigned int l = 0; l < 2; l++) {
+		const struct srtpfwd_ctl_leg_info *x = &a->leg[l], *y = &b->leg[l];
+
+		if (x->local_addr != y->local_addr || x->local_port != y->local_port ||
+		    x->remote_ip6 != y->remote_ip6 ||
+		    memcmp(x->remote_addr, y->remote_addr, 16) != 0 ||
+		    x->remote_port != y->remote_port || x->flags != y->flags ||
+		    x->dscp != y->dscp || x->suite_in != y->suite_in ||
+		    x->suite_out != y->suite_out)
+			return 0;
+	}
+	return 1;
+}
+
+/* Wait until srtpfwd has closed every control connection but one. */
+static void
+wait_one_client(void)
+{
+	uint64_t end = lab_now_ms() + 5000;
+	struct named_counter c[] = {{"ctl.clients", 0}, {NULL, 0}};
+
+	for (;;) {
+		read_named(c);
+		if (c[0].v == 1)
+			return;
+		if (lab_now_ms() > end)
+			fail_exit("srtpfwd still has %llu control connections 5 s after the kills",
+				  (unsigned long long)c[0].v);
+		usleep(2000);
+	}
+}
+
+/* The main connection closed abruptly, reconnected, every call checked. */
+static void
+main_reconnect(void)
+{
+	static struct srtpfwd_ctl_info before[MAX_CALLS];
+	static uint8_t msg[PROTO_MSG_MAX];
+	struct srtpfwd_ctl_update u;
+	struct call *c = &CALLS[0];
+	char err[256];
+	long len;
+
+	for (unsigned int k = 0; k < N_CALLS; k++) {
+		if (srtpfwd_ctl_get(CTL, CALLS[k].slot, &before[k], NULL, NULL) != 0)
+			fail_exit("call %u: GET: %s", k + 1, srtpfwd_ctl_error(CTL));
+		if (CALLS[k].shape->leg[0].suite != PLAIN && c->shape->leg[0].suite == PLAIN)
+			c = &CALLS[k];
+	}
+	if (srtpfwd_ctl_send(CTL, msg,
+			     bare_request(msg, PROTO_MSG_SESSION_GET, 0x7f000001, c->slot)) != 0 ||
+	    srtpfwd_ctl_send(CTL, msg, bare_request(msg, PROTO_MSG_STATS, 0x7f000002, 0)) != 0)
+		fail_exit("send: %s", srtpfwd_ctl_error(CTL));
+	/* half an UPDATE with new keys: had srtpfwd taken it, that call's
+	 * peers would no longer decrypt what it sends them */
+	memset(&u, 0, sizeof(u));
+	if (c->shape->leg[0].suite != PLAIN) {
+		u.in = new_key(c->shape->leg[0].suite);
+		u.out = new_key(c->shape->leg[0].suite);
+	}
+	len = srtpfwd_ctl_build_update(msg, sizeof(msg), 0x7f000003, c->slot, 0, &u);
+	memset(&u, 0, sizeof(u));
+	if (len <= 0 || srtpfwd_ctl_send(CTL, msg, (size_t)len / 2 + 1) != 0)
+		fail_exit("send: %s", srtpfwd_ctl_error(CTL));
+	memset(msg, 0, (size_t)len);
+	srtpfwd_ctl_close(CTL);
+	CTL = srtpfwd_ctl_connect(LAB.sock, NULL, 2000, err, sizeof(err));
+	if (CTL == NULL)
+		fail_exit("reconnect: %s", err);
+	KILL.reconnects++;
+	wait_one_client();
+	for (unsigned int k = 0; k < N_CALLS; k++) {
+		struct srtpfwd_ctl_info after;
+
+		if (srtpfwd_ctl_get(CTL, CALLS[k].slot, &after, NULL, NULL) != 0)
+			fail_exit("call %u: GET after reconnecting: %s", k + 1,
+				  srtpfwd_ctl_error(CTL));
+		KILL.checked++;
+		if (!info_same(&before[k], &after) && KILL.changed++ < 3)
+			fprintf(stderr, "\n  call %u: session changed across a reconnect\n", k + 1);
+	}
+}
+
+/* The sessions the killed controller left: srtpfwd's count less the calls
+ * and the earlier orphans that have not expired yet. A tick's CREATEs and
+ * DELETEs were in flight, so it is at least min(pending, per tick) and at
+ * most their sum. */
+static void
+orphans_count(uint64_t pending, unsigned int per_tick)
+{
+	struct named_counter c[] = {{"sessions", 0}, {"expired", 0}, {NULL, 0}};
+	uint64_t alive, made, lo = pending < per_tick ? pending : per_tick;
+
+	read_named(c);
+	alive = KILL.orphans - (c[1].v - KILL.expired0);
+	made = c[0].v - N_CALLS - alive;
+	if ((made < lo || made > pending + per_tick) && KILL.bad_orphans++ < 3)
+		fprintf(stderr, "\n  kill %u: %lld sessions orphaned, expected %llu..%llu\n",
+			KILL.kills, (long long)made, (unsigned long long)lo,
+			(unsigned long long)(pending + per_tick));
+	KILL.orphans += made;
+}
+
+static void
+controller_kill(unsigned int per_tick)
+{
+	struct pollfd p = {.fd = KILL.ready, .events = POLLIN};
+	uint64_t pending;
+	char c;
+	int st;
+
+	if (write(KILL.cmd, "k", 1) != 1 || poll(&p, 1, 5000) != 1 || read(KILL.ready, &c, 1) != 1)
+		fail_exit("churn controller %u did not put its requests in flight", KILL.gen);
+	kill(KILL.pid, SIGKILL);
+	if (waitpid(KILL.pid, &st, 0) != KILL.pid || !WIFSIGNALED(st) || WTERMSIG(st) != SIGKILL)
+		fail_exit("churn controller %u: not killed (status 0x%x)", KILL.gen, st);
+	churn_child_reaped();
+	KILL.kills++;
+	pending = CHURN.n->pending_at_kill;
+	KILL.in_flight += per_tick + pending;
+	main_reconnect(); /* returns once srtpfwd closed both connections */
+	orphans_count(pending, per_tick);
+	churn_child_start(per_tick);
+}
+
+/* After the last controller stopped: every orphan expires. */
+static void
+orphans_wait(void)
+{
+	uint64_t end = lab_now_ms() + CHURN.timeout_ms + 3000;
+	struct named_counter c[] = {{"sessions", 0}, {"expired", 0}, {NULL, 0}};
+
+	for (;;) {
+		read_named(c);
+		if (c[0].v == N_CALLS || lab_now_ms() > end)
+			break;
+		usleep(100000);
+	}
+	KILL.expired = c[1].v - KILL.expired0;
 }
 
 /* ---- progress and results ---- */
@@ -1156,24 +1838,107 @@ count_sessions(void *ctx, const char *name, uint64_t v)
 		*(uint64_t *)ctx = v;
 }
 
+/* --hostile-frames: each reason counted exactly what was sent for it
+ * (and what the peers' kernels sent that srtpfwd drops there, if any). */
+static unsigned int
+frames_results(void)
+{
+	unsigned int failed = 0;
+
+	printf("frames:");
+	for (unsigned int k = 0; k < BF_KINDS; k++) {
+		uint64_t counted = RAW.after.bad[k] - RAW.before.bad[k];
+		int ok = counted == RAW.bad_sent[k] + RAW.kernel_dropped[k] && RAW.bad_sent[k] > 0;
+
+		printf(" %s sent %llu counted %llu", BAD_FRAME_REASON[k],
+		       (unsigned long long)RAW.bad_sent[k], (unsigned long long)counted);
+		if (RAW.kernel_dropped[k])
+			printf(" (%llu from a peer's kernel)",
+			       (unsigned long long)RAW.kernel_dropped[k]);
+		printf("%s;", ok ? "" : " FAIL");
+		failed += !ok;
+	}
+	printf(" (eth_short, ipv4_fragment: not deliverable over net_af_packet, see "
+	       "bench/hostile_frames.c)\n");
+	return failed;
+}
+
+/* --neigh-flood: every frame punted lands in one neigh. counter, or in
+ * drop.punt_full when the ring to the control thread was full; every reply
+ * srtpfwd counted reaches its sender, right in every field. The peers'
+ * kernels' own frames, if any, are counted in as srtpfwd counts them. */
+static unsigned int
+flood_results(void)
+{
+	const struct raw_counters *b = &RAW.before, *a = &RAW.after;
+	uint64_t arp = a->arp_replied - b->arp_replied, nd = a->nd_replied - b->nd_replied;
+	uint64_t ign = a->ignored - b->ignored, mal = a->malformed - b->malformed;
+	uint64_t echo = a->echo_replied - b->echo_replied, full = a->punt_full - b->punt_full;
+	uint64_t inj = a->inject_full - b->inject_full, sent = 0, total;
+	const uint64_t *f = RAW.flood_sent, *c = RAW.caught;
+	uint64_t want_arp = f[NF_ARP_US] + c[CAUGHT_KERNEL_ARP_US];
+	uint64_t want_nd = f[NF_NS_US] + c[CAUGHT_KERNEL_NS_US];
+	uint64_t want_ign =
+		f[NF_ARP_OTHER] + f[NF_GARP] + f[NF_NS_OTHER] + c[CAUGHT_KERNEL_IGNORED];
+	uint64_t kernel =
+		c[CAUGHT_KERNEL_ARP_US] + c[CAUGHT_KERNEL_NS_US] + c[CAUGHT_KERNEL_IGNORED];
+	int ok, exact, back;
+
+	for (unsigned int k = 0; k < NF_KINDS; k++)
+		sent += f[k];
+	/* each counter exactly when the ring never overflowed, the sum always */
+	exact = full == 0 ? arp == want_arp && nd == want_nd && ign == want_ign &&
+				    mal == f[NF_MALFORMED] && echo == 0
+			  : arp <= want_arp && nd <= want_nd && ign <= want_ign &&
+				    mal <= f[NF_MALFORMED];
+	/* replies: all of them, unless a ring or the monitor lost some */
+	back = c[CAUGHT_BAD_REPLY] == 0 &&
+	       (inj == 0 && RAW.mon_lost == 0
+			? c[CAUGHT_ARP_REPLY] == arp - c[CAUGHT_KERNEL_ARP_US] &&
+				  c[CAUGHT_NA] == nd - c[CAUGHT_KERNEL_NS_US]
+			: c[CAUGHT_ARP_REPLY] <= arp && c[CAUGHT_NA] <= nd);
+	/* a full ring may also have dropped kernel frames srtpfwd counts nowhere */
+	total = arp + nd + ign + mal + echo + full;
+	ok = exact && back && sent > 0 &&
+	     (full == 0 ? total == sent + kernel
+			: total >= sent + kernel &&
+				  total <= sent + kernel + c[CAUGHT_KERNEL_UNCOUNTED]);
+	printf("neigh: sent %llu (", (unsigned long long)sent);
+	for (unsigned int k = 0; k < NF_KINDS; k++)
+		printf("%s%s %llu", k ? ", " : "", NEIGH_FRAME_NAME[k], (unsigned long long)f[k]);
+	printf("); counted arp_replied %llu, nd_replied %llu, ignored %llu, malformed %llu, "
+	       "punt_full %llu; replies back %llu ARP + %llu NA%s, inject_full %llu; peer "
+	       "kernels' frames counted %llu  %s\n",
+	       (unsigned long long)arp, (unsigned long long)nd, (unsigned long long)ign,
+	       (unsigned long long)mal, (unsigned long long)full,
+	       (unsigned long long)c[CAUGHT_ARP_REPLY], (unsigned long long)c[CAUGHT_NA],
+	       c[CAUGHT_BAD_REPLY] ? " (and some WRONG)" : "", (unsigned long long)inj,
+	       (unsigned long long)kernel, ok ? "ok" : "FAIL");
+	return !ok;
+}
+
 /* The soak options' results. @return the number of checks that failed. */
 static unsigned int
 load_results(unsigned long rss_start, unsigned long rss_end, uint64_t *sessions)
 {
+	const struct churn_counts *n = CHURN.n;
 	unsigned int failed = 0;
 
 	if (srtpfwd_ctl_stats(CTL, 0, count_sessions, sessions) != 0)
 		fail_exit("STATS: %s", srtpfwd_ctl_error(CTL));
 	if (CHURN.rate) {
-		double s = (double)(CHURN.t_last - CHURN.t_first) / 1000;
-		int ok = CHURN.created == CHURN.deleted && CHURN.refused == 0 &&
+		double s = (double)(n->t_last - n->t_first) / 1000;
+		/* created and not deleted: only what the killed controllers left */
+		int ok = n->created == n->deleted + n->pending_killed && n->refused == 0 &&
 			 *sessions == N_CALLS;
 
-		printf("churn: %llu sessions created and %llu deleted in %.1f s (%.0f/s each), "
-		       "%llu refused; sessions left %llu (the %u calls)  %s\n",
-		       (unsigned long long)CHURN.created, (unsigned long long)CHURN.deleted, s,
-		       s > 0 ? (double)CHURN.created / s : 0.0, (unsigned long long)CHURN.refused,
-		       (unsigned long long)*sessions, N_CALLS, ok ? "ok" : "FAIL");
+		printf("churn: %llu sessions created and %llu deleted in %.1f s (%.0f/s each, "
+		       "slowest tick %llu ms), %llu refused; sessions left %llu (the %u calls)  "
+		       "%s\n",
+		       (unsigned long long)n->created, (unsigned long long)n->deleted, s,
+		       s > 0 ? (double)n->created / s : 0.0, (unsigned long long)n->slowest_ms,
+		       (unsigned long long)n->refused, (unsigned long long)*sessions, N_CALLS,
+		       ok ? "ok" : "FAIL");
 		failed += !ok;
 	}
 	if (HOSTILE.rate) {
@@ -1188,6 +1953,27 @@ load_results(unsigned long rss_start, unsigned long rss_end, uint64_t *sessions)
 			       ok ? "" : " FAIL", k + 1 < H_KINDS ? ";" : "\n");
 			failed += !ok;
 		}
+	}
+	if (RAW.tx >= 0)
+		raw_snapshot(&RAW.after, 1);
+	if (RAW.frames_rate)
+		failed += frames_results();
+	if (RAW.flood_rate)
+		failed += flood_results();
+	if (KILL.every) {
+		int ok = KILL.kills > 0 && KILL.changed == 0 && KILL.bad_orphans == 0 &&
+			 KILL.expired == KILL.orphans && *sessions == N_CALLS;
+
+		printf("controller: %u churn controllers SIGKILLed mid-stream (%llu requests in "
+		       "flight and half a message, in all), %u reconnects of the main connection "
+		       "(a GET, a STATS and half an UPDATE unanswered each time), %u GETs of the "
+		       "calls' sessions after them, %u changed; %llu sessions orphaned, %llu "
+		       "expired (timeout %u ms), sessions left %llu (the %u calls)  %s\n",
+		       KILL.kills, (unsigned long long)KILL.in_flight, KILL.reconnects,
+		       KILL.checked, KILL.changed, (unsigned long long)KILL.orphans,
+		       (unsigned long long)KILL.expired, CHURN.timeout_ms,
+		       (unsigned long long)*sessions, N_CALLS, ok ? "ok" : "FAIL");
+		failed += !ok;
 	}
 	if (rss_start != 0 && rss_end != 0)
 		printf("srtpfwd memory: %lu kB resident after 1 s, %lu kB at the end (%+ld kB)\n",
@@ -1218,6 +2004,7 @@ usage(const char *prog)
 		"usage: %s [--srtpfwd PATH] [--duration SECONDS] [--per-shape N]\n"
 		"          [--skip-if-unable] [--print-config]\n"
 		"          [--churn N] [--rekey-every S] [--hostile N]\n"
+		"          [--hostile-frames N] [--neigh-flood N] [--kill-controller S]\n"
 		"  --srtpfwd PATH     the srtpfwd binary (default: ../control/srtpfwd beside this "
 		"one)\n"
 		"  --duration S       seconds of media (1..86400, default 20)\n"
@@ -1229,8 +2016,16 @@ usage(const char *prog)
 		"  --rekey-every S    re-key every SRTP leg of every call every S seconds\n"
 		"  --hostile N        N hostile datagrams a second from peer A, each counted\n"
 		"                     under its own drop reason (forged SRTP, replay, no\n"
-		"                     session, not media)\n",
-		prog);
+		"                     session, not media)\n"
+		"  --hostile-frames N N malformed Ethernet frames a second from peer A, each\n"
+		"                     counted under its own parse drop reason\n"
+		"  --neigh-flood N    N ARP and neighbour solicitations a second from peer A,\n"
+		"                     from as many senders, each counted; replies checked\n"
+		"  --kill-controller S  every S seconds SIGKILL the churn controller (a child)\n"
+		"                     mid-stream and reconnect the main connection; the\n"
+		"                     killed controllers' sessions must expire (timeout S s,\n"
+		"                     2 to 5; churn %u/s unless --churn says)\n",
+		prog, KILL_CHURN_DEFAULT);
 }
 
 static void
@@ -1264,12 +2059,16 @@ main(int argc, char **argv)
 		{"churn", required_argument, NULL, 'c'},
 		{"rekey-every", required_argument, NULL, 'r'},
 		{"hostile", required_argument, NULL, 'x'},
+		{"hostile-frames", required_argument, NULL, 'f'},
+		{"neigh-flood", required_argument, NULL, 'a'},
+		{"kill-controller", required_argument, NULL, 'K'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	char exe[600];
 	unsigned int duration = 20, per_shape = 1, ticks, rekey_tick, overlap_ticks;
 	unsigned int rekey_every = 0, churn_per_tick = 0, hostile_per_tick = 0;
+	unsigned int frames_per_tick = 0, flood_per_tick = 0, kill_ticks = 0;
 	unsigned long rss_start = 0, rss_end;
 	uint64_t sessions_end = 0;
 	int skip = 0, print_config = 0, o, st;
@@ -1289,12 +2088,17 @@ main(int argc, char **argv)
 		case 'n':
 		case 'c':
 		case 'r':
-		case 'x': {
-			static const char *const name[] = {"duration", "per-shape", "churn",
-							   "rekey-every", "hostile"};
-			static const unsigned long lo[] = {1, 1, 1, 2, 1};
-			static const unsigned long hi[] = {86400, 100, 50000, 3600, 100000};
-			unsigned int w = (unsigned int)(strchr("dncrx", o) - "dncrx");
+		case 'x':
+		case 'f':
+		case 'a':
+		case 'K': {
+			static const char *const name[] = {
+				"duration", "per-shape",      "churn",	     "rekey-every",
+				"hostile",  "hostile-frames", "neigh-flood", "kill-controller"};
+			static const unsigned long lo[] = {1, 1, 1, 2, 1, 1, 1, 1};
+			static const unsigned long hi[] = {86400,  100,	   50000,  3600,
+							   100000, 100000, 100000, 3600};
+			unsigned int w = (unsigned int)(strchr("dncrxfaK", o) - "dncrxfaK");
 
 			v = strtoul(optarg, &end, 10);
 			if (*end != '\0' || v < lo[w] || v > hi[w]) {
@@ -1310,8 +2114,14 @@ main(int argc, char **argv)
 				CHURN.rate = (unsigned int)v;
 			else if (o == 'r')
 				rekey_every = (unsigned int)v;
-			else
+			else if (o == 'x')
 				HOSTILE.rate = (unsigned int)v;
+			else if (o == 'f')
+				RAW.frames_rate = (unsigned int)v;
+			else if (o == 'a')
+				RAW.flood_rate = (unsigned int)v;
+			else
+				KILL.every = (unsigned int)v;
 			break;
 		}
 		case 'k': skip = 1; break;
@@ -1346,10 +2156,28 @@ main(int argc, char **argv)
 	MAX_RTCP = ticks / RTCP_EVERY + 1;
 	rekey_tick = ticks / 2;
 	overlap_ticks = OVERLAP_MS / PTIME_MS;
+	hostile_per_tick = (HOSTILE.rate * PTIME_MS + 999) / 1000;
+	frames_per_tick = (RAW.frames_rate * PTIME_MS + 999) / 1000;
+	flood_per_tick = (RAW.flood_rate * PTIME_MS + 999) / 1000;
+	kill_ticks = KILL.every * (1000 / PTIME_MS);
+	if (KILL.every) {
+		/* the churn runs in the controllers that get killed */
+		if (CHURN.rate == 0)
+			CHURN.rate = KILL_CHURN_DEFAULT;
+		CHURN.timeout_ms = KILL.every * 1000 < ORPHAN_TIMEOUT_MIN_MS ? ORPHAN_TIMEOUT_MIN_MS
+				   : KILL.every * 1000 > ORPHAN_TIMEOUT_MAX_MS
+					   ? ORPHAN_TIMEOUT_MAX_MS
+					   : KILL.every * 1000;
+		CHURN.n = mmap(NULL, sizeof(*CHURN.n), PROT_READ | PROT_WRITE,
+			       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		if (CHURN.n == MAP_FAILED) {
+			printf("demo: FAIL mmap: %s\n", strerror(errno));
+			return 1;
+		}
+	}
 	churn_per_tick = (CHURN.rate * PTIME_MS + 999) / 1000;
 	if (churn_per_tick > CHURN_MAX_TICK)
 		churn_per_tick = CHURN_MAX_TICK;
-	hostile_per_tick = (HOSTILE.rate * PTIME_MS + 999) / 1000;
 
 	printf("== srtpfwd call demo: %zu call shapes x %u, %u s of media each way\n", N_SHAPES,
 	       per_shape, duration);
@@ -1391,15 +2219,35 @@ main(int argc, char **argv)
 	}
 	poll_setup();
 	printf("\n");
-	if (CHURN.rate)
+	if (RAW.frames_rate || RAW.flood_rate)
+		raw_setup();
+	if (KILL.every) {
+		struct named_counter c[] = {{"expired", 0}, {NULL, 0}};
+
+		read_named(c);
+		KILL.expired0 = c[0].v;
+		churn_child_start(churn_per_tick);
+	} else if (CHURN.rate) {
 		churn_open();
+	}
 	if (HOSTILE.rate)
 		hostile_counters(HOSTILE.before);
-	if (CHURN.rate || HOSTILE.rate || rekey_every)
-		printf("load: churn %u sessions/s created and deleted, re-key every %u s, hostile "
-		       "%u datagrams/s\n",
-		       churn_per_tick * (1000 / PTIME_MS), rekey_every,
-		       hostile_per_tick * (1000 / PTIME_MS));
+	if (RAW.tx >= 0) {
+		monitors_read(); /* what came before does not count */
+		raw_snapshot(&RAW.before, 0);
+	}
+	if (CHURN.rate || HOSTILE.rate || rekey_every || RAW.tx >= 0)
+		printf("load: churn %u sessions/s created and deleted%s, re-key every %u s, "
+		       "hostile "
+		       "%u datagrams/s, %u malformed frames/s, %u ARP/NS frames/s\n",
+		       churn_per_tick * (1000 / PTIME_MS),
+		       KILL.every ? " (by controllers killed and replaced)" : "", rekey_every,
+		       hostile_per_tick * (1000 / PTIME_MS), frames_per_tick * (1000 / PTIME_MS),
+		       flood_per_tick * (1000 / PTIME_MS));
+	if (KILL.every)
+		printf("faults: every %u s the churn controller SIGKILLed and the main control "
+		       "connection closed and reconnected\n",
+		       KILL.every);
 
 	/* media: every stream one packet a ptime; latching legs' peers speak
 	 * first (a NATed phone's first packet opens the way back) */
@@ -1441,10 +2289,18 @@ main(int argc, char **argv)
 					call_end_overlap(&CALLS[k]);
 			}
 		}
-		if (CHURN.rate && t < ticks)
+		if (CHURN.rate && !KILL.every && t < ticks)
 			churn_tick(churn_per_tick);
+		if (KILL.every && t > 0 && t < ticks && t % kill_ticks == 0)
+			controller_kill(churn_per_tick);
 		if (HOSTILE.rate && t > 0 && t < ticks)
 			hostile_send(hostile_per_tick);
+		if (RAW.frames_rate && t > 0 && t < ticks)
+			frames_send(frames_per_tick);
+		if (RAW.flood_rate && t > 0 && t < ticks)
+			flood_send(flood_per_tick);
+		if (RAW.tx >= 0)
+			monitors_read();
 		if (t == 1000 / PTIME_MS)
 			rss_start = srtpfwd_rss_kb();
 		if (t % (TTY ? 5 : 250) == 0 && t > 0)
@@ -1459,7 +2315,10 @@ main(int argc, char **argv)
 		printf("\n");
 
 	rss_end = srtpfwd_rss_kb();
-	if (CHURN.rate) {
+	if (KILL.every) {
+		churn_child_stop(); /* it deletes what it created */
+		orphans_wait();
+	} else if (CHURN.rate) {
 		churn_tick(0); /* delete what the last tick created */
 		srtpfwd_ctl_close(CHURN.c);
 	}
@@ -1498,8 +2357,8 @@ main(int argc, char **argv)
 	lab_down();
 
 	if (failed)
-		fail_exit("%u checks failed: streams incomplete or not verified, churn or hostile "
-			  "counts (above)",
+		fail_exit("%u checks failed: streams incomplete or not verified, or the load and "
+			  "fault checks (above)",
 			  failed);
 	if (st < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
 		fail_exit("srtpfwd did not exit cleanly on SIGTERM");
