@@ -93,6 +93,8 @@
 	  "ICMP and ICMPv6 echo requests to a local address answered")                             \
 	X(requests_sent, "neigh_requests_sent_total", COUNTER,                                     \
 	  "ARP requests and neighbour solicitations sent to resolve next hops")                    \
+	X(answers, "neigh_answers_total", COUNTER,                                                 \
+	  "ARP replies and neighbour advertisements with a MAC received (learned from)")           \
 	X(resolved, "neigh_resolved_total", COUNTER, "a next hop got or changed its MAC address")  \
 	X(held, "neigh_held_total", COUNTER, "frames held while their next hop was resolved")      \
 	X(held_sent, "neigh_held_sent_total", COUNTER, "held frames sent once resolved")           \

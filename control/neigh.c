@@ -448,7 +448,12 @@ arp_input(struct neigh *nb, struct rte_mbuf *m, struct frame *f, uint64_t now_ms
 	learn(nb, m->port, f->vlan, 0, (const uint8_t *)&arp->arp_data.arp_sip,
 	      arp->arp_data.arp_sha.addr_bytes, now_ms);
 	if (op != RTE_ARP_OP_REQUEST) {
-		nb->st.ignored += op != RTE_ARP_OP_REPLY;
+		/* every punted frame lands in one counter: a reply is learned
+		 * from (above), anything else is ignored */
+		if (op == RTE_ARP_OP_REPLY)
+			nb->st.answers++;
+		else
+			nb->st.ignored++;
 		return 0;
 	}
 	a = local_index(nb, m->port, f->vlan, 0, (const uint8_t *)&arp->arp_data.arp_tip);
@@ -596,10 +601,12 @@ icmp6_input(struct neigh *nb, struct rte_mbuf *m, struct frame *f, uint64_t now_
 			goto bad;
 		if (nd_lladdr(icmp + 24, plen - 24, ND_OPT_TLLA, &ll) != 0)
 			goto bad;
-		if (ll != NULL)
+		if (ll != NULL) {
 			learn(nb, m->port, f->vlan, 1, icmp + 8, ll, now_ms);
-		else
+			nb->st.answers++;
+		} else {
 			nb->st.ignored++;
+		}
 		return 0;
 	case ICMP6_ECHO_REQUEST:
 		a = local_index(nb, m->port, f->vlan, 1, ip->dst_addr);

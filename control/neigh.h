@@ -47,6 +47,7 @@ struct neigh_stats {
 	uint64_t nd_replied; /* neighbour solicitations answered */
 	uint64_t echo_replied; /* ICMP/ICMPv6 echo requests answered */
 	uint64_t requests_sent; /* ARP requests and solicitations sent */
+	uint64_t answers; /* ARP replies and advertisements with a MAC, learned from */
 	uint64_t resolved; /* an entry got (or changed) its MAC */
 	uint64_t held; /* frames held for an unresolved next hop */
 	uint64_t held_sent; /* held frames sent after resolution */

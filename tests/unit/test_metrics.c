@@ -280,11 +280,11 @@ TEST(render)
 		}
 	}
 	/* families: 2 sessions, 7 + drops + 9 daemon (expired, inject_full,
-	 * 2 pool gauges, 5 fault episodes), 10 port, 8 worker, 12 neigh,
+	 * 2 pool gauges, 5 fault episodes), 10 port, 8 worker, 13 neigh,
 	 * 11 ctl, 11 metrics, 3 telemetry */
-	CHECK_EQ(n_families, 2 + 7 + 1 + 9 + 10 + 7 + 1 + 12 + 11 + 11 + 3);
+	CHECK_EQ(n_families, 2 + 7 + 1 + 9 + 10 + 7 + 1 + 13 + 11 + 11 + 3);
 	CHECK_EQ(samples,
-		 2 + 7 + (DROP_MAX - 1) + 9 + 10 * 2 + (7 + (DROP_MAX - 1)) * 2 + 12 + 11 + 11 + 3);
+		 2 + 7 + (DROP_MAX - 1) + 9 + 10 * 2 + (7 + (DROP_MAX - 1)) * 2 + 13 + 11 + 11 + 3);
 	free(b.p);
 }
 
