@@ -1928,16 +1928,21 @@ frame_socket(unsigned int side)
 
 /* @p n ARP requests for srtpfwd's address on side A, from made-up senders
  * on its subnet (10.201.0.100-199, MAC 02:00:5e:00:00:xx), in groups of
- * @p group with a pause between them so that the port's receive ring
- * (512 frames) never overflows: what happens to them is srtpfwd's doing.
- * Does not run the control thread. @return frames sent. */
+ * @p group. With @p paced, each group waits until the port has taken the
+ * one before out of af_packet's ring (512 frames), so that the kernel
+ * never drops one however late the worker runs: what happens to them is
+ * srtpfwd's doing. Does not run the control thread. @return frames sent. */
 static unsigned int
-arp_flood(int fd, unsigned int n, unsigned int group)
+arp_flood(int fd, unsigned int n, unsigned int group, int paced)
 {
 	struct rte_ether_addr mac;
+	struct rte_eth_stats e;
 	unsigned int sent = 0;
+	uint64_t rx0;
 
 	rte_eth_macaddr_get(daemon_port_id(D, 0), &mac);
+	rte_eth_stats_get(daemon_port_id(D, 0), &e);
+	rx0 = e.ipackets;
 	for (unsigned int i = 0; i < n; i++) {
 		uint8_t f[42] = {0};
 		uint8_t who = (uint8_t)(100 + i % 100);
@@ -1951,8 +1956,16 @@ arp_flood(int fd, unsigned int n, unsigned int group)
 		memcpy(f + 28, (const uint8_t[]){10, 201, 0, who}, 4);
 		memcpy(f + 38, AD[ADDR_A4].local, 4);
 		sent += send(fd, f, sizeof(f), 0) == (ssize_t)sizeof(f);
-		if ((i + 1) % group == 0)
+		if ((i + 1) % group != 0)
+			continue;
+		if (!paced) {
 			usleep(2000);
+			continue;
+		}
+		for (uint64_t end = lab_now_ms() + WAIT_MS; lab_now_ms() < end; usleep(200))
+			if (rte_eth_stats_get(daemon_port_id(D, 0), &e) == 0 &&
+			    e.ipackets - rx0 >= sent)
+				break;
 	}
 	return sent;
 }
@@ -2060,7 +2073,7 @@ punt_ring_full_round(void)
 	pump(100);
 	st0 = snap();
 	log_capture_begin();
-	sent = arp_flood(fd, 2000, 100);
+	sent = arp_flood(fd, 2000, 100, 1);
 	CHECK_EQ(sent, 2000);
 	/* the call during the stall: 50 packets, every one forwarded */
 	send_stream(&ab, 50);
@@ -2127,10 +2140,11 @@ mbuf_pool_exhausted_round(void)
 	log_capture_begin();
 	while (n_held < RTE_DIM(held) && (held[n_held] = rte_pktmbuf_alloc(POOL)) != NULL)
 		n_held++;
-	/* more than the worker's cache can hold (1.5 x 256), fewer than the
-	 * punt ring and af_packet's ring (512) together */
-	flood = arp_flood(fd, 600, 100);
-	CHECK_EQ(flood, 600);
+	/* more than the worker's cache can hold (1.5 x 256), so it runs dry
+	 * into the punt ring; with the call's 20, fewer than af_packet's ring
+	 * holds (512), so none is lost however late the worker runs */
+	flood = arp_flood(fd, 450, 50, 0);
+	CHECK_EQ(flood, 450);
 	usleep(100 * 1000);
 	CHECK_EQ(rte_mempool_avail_count(POOL), 0);
 	send_stream(&ab, 20);
@@ -2212,7 +2226,12 @@ link_down_up_round(void)
 		uint8_t buf[2048];
 		unsigned int late = 0;
 
-		pump(300);
+		for (uint64_t t = lab_now_ms() + WAIT_MS; late < 21 && lab_now_ms() < t;)
+			if (recv_now(fb, buf, sizeof(buf), NULL) >= 0)
+				late++;
+			else
+				pump(1);
+		pump(QUIET_MS); /* and no more than those */
 		while (recv_now(fb, buf, sizeof(buf), NULL) >= 0)
 			late++;
 		printf("  %u packets arrived after the link came back\n", late);
