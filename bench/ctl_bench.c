@@ -950,7 +950,9 @@ main(int argc, char **argv)
 		ctl_server_poll(srv, busy ? 0 : 1);
 		/* as control/main.c: a hundredth of the table every 10 ms */
 		if (now_ns() >= next_slice) {
-			next_slice = now_ns() + 10 * 1000000;
+			next_slice += 10 * 1000000;
+			if (now_ns() > next_slice + 10 * 1000000)
+				next_slice = now_ns();
 			t = now_ns();
 			passes += (unsigned int)ctl_events_scan_slice(
 				events, ctl_events_slots(events) / 100 + 1);

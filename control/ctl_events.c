@@ -169,6 +169,8 @@ ctl_events_scan(struct ctl_events *e)
 int
 ctl_events_scan_slice(struct ctl_events *e, uint32_t max_slots)
 {
+	if (e->n <= 1) /* no slot but the unused 0 */
+		return 1;
 	for (uint32_t k = 0; k < max_slots; k++) {
 		if (e->cursor < 1 || e->cursor >= e->n)
 			e->cursor = 1;

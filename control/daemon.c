@@ -25,6 +25,7 @@
 
 #include "daemon.h"
 #include "fault_watch.h"
+#include "log_limit.h"
 
 RTE_LOG_REGISTER(daemon_logtype, srtpfwd.daemon, INFO);
 #define DLOG(level, fmt, ...)                                                                      \
@@ -68,9 +69,14 @@ struct daemon {
 	uint64_t next_fault_ms, next_port_stats_ms, next_pool_ms;
 	struct fault_watch faults;
 	uint64_t pool_empty_ticks; /* TIMER_MS ticks that found the pool empty */
-	uint64_t rx_nombuf, imissed; /* every port's, as of the last read */
+	/* each port's, as of its last good read (a failed read keeps them: a
+	 * sum that dipped and came back would look like a new fault) */
+	uint64_t rx_nombuf[WORKER_PORTS_MAX], imissed[WORKER_PORTS_MAX];
+	struct log_limit fault_log;
 	struct {
-		uint8_t known, up;
+		/* known: a state was read; been_up: it was up once. Until then
+		 * a NIC is still negotiating, and nothing counts as a change. */
+		uint8_t known, up, been_up;
 		uint64_t changes;
 		char kernel_if[IF_NAMESIZE]; /* net_af_packet's interface, else "" */
 	} link[WORKER_PORTS_MAX];
@@ -304,17 +310,21 @@ link_source(struct daemon *d, unsigned int i)
 	for (a = da->args; a != NULL; a = strchr(a, ','), a = a ? a + 1 : NULL)
 		if (strncmp(a, "iface=", 6) == 0)
 			break;
-	if (a == NULL)
+	n = a != NULL ? strcspn(a + 6, ",") : 0;
+	if (n == 0 || n >= IF_NAMESIZE) {
+		DLOG(NOTICE,
+		     "port %u: no iface= in \"%s\": its link state is the PMD's (always up)", i,
+		     da->args);
 		return;
-	a += 6;
-	n = strcspn(a, ",");
-	if (n == 0 || n >= IF_NAMESIZE)
-		return;
+	}
 	if (d->ioctl_fd < 0)
 		d->ioctl_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (d->ioctl_fd < 0)
+	if (d->ioctl_fd < 0) {
+		DLOG(NOTICE, "port %u: socket for SIOCGIFFLAGS: %s: its link state is the PMD's", i,
+		     strerror(errno));
 		return;
-	memcpy(d->link[i].kernel_if, a, n);
+	}
+	memcpy(d->link[i].kernel_if, a + 6, n);
 	d->link[i].kernel_if[n] = '\0';
 }
 
@@ -328,8 +338,9 @@ link_state(struct daemon *d, unsigned int i, struct rte_eth_link *l)
 
 		memset(&ifr, 0, sizeof(ifr));
 		memcpy(ifr.ifr_name, d->link[i].kernel_if, sizeof(d->link[i].kernel_if));
+		/* ENODEV: the interface is gone, which is down too */
 		if (ioctl(d->ioctl_fd, SIOCGIFFLAGS, &ifr) != 0)
-			return -1;
+			return 0;
 		return (ifr.ifr_flags & IFF_UP) && (ifr.ifr_flags & IFF_RUNNING);
 	}
 	if (rte_eth_link_get_nowait(d->port_id[i], l) != 0)
@@ -548,7 +559,12 @@ on_expire(void *ctx, uint32_t slot, uint64_t id)
 static void
 on_fault(void *ctx, enum fault_kind kind, int cleared, uint64_t lost, uint64_t ms)
 {
-	(void)ctx;
+	struct daemon *d = ctx;
+
+	/* once per episode each way; and faults that come and go all the
+	 * time still cost at most LOG_LIMIT_PER_S lines a second */
+	if (!log_limit_allow(&d->fault_log, daemon_logtype, "srtpfwd"))
+		return;
 	if (!cleared)
 		DLOG(WARNING, "fault: %s (%s growing); logged again when it clears",
 		     fault_text(kind), fault_counter(kind));
@@ -560,33 +576,49 @@ on_fault(void *ctx, enum fault_kind kind, int cleared, uint64_t lost, uint64_t m
 		     fault_name(kind), fault_counter(kind), lost, ms);
 }
 
+/* Each change is counted and logged once (at most LOG_LIMIT_PER_S lines a
+ * second over all ports: a flapping link must not flood the log). Until a
+ * port's link has been up once it is negotiating, not failing: that is
+ * said once, and neither counted nor warned about. */
 static void
 watch_links(struct daemon *d)
 {
 	for (unsigned int i = 0; i < d->cfg.n_ports; i++) {
 		struct rte_eth_link l;
-		int n = (int)strcspn(d->cfg.ports[i].dev, ","), st;
-		uint8_t up;
+		const char *dev = d->cfg.ports[i].dev;
+		int n = (int)strcspn(dev, ","), st;
+		uint8_t up, was_known = d->link[i].known;
 
 		if (!d->port_started[i] || (st = link_state(d, i, &l)) < 0)
 			continue;
 		up = (uint8_t)st;
-		if (d->link[i].known && d->link[i].up == up)
+		if (was_known && d->link[i].up == up)
 			continue;
-		if (d->link[i].known)
-			d->link[i].changes++;
-		/* rte_eth_link_to_str() is still experimental in 22.11 */
-		if (!up)
-			DLOG(WARNING, "port %u (%.*s): link down", i, n, d->cfg.ports[i].dev);
-		else if (d->link[i].known && d->link[i].kernel_if[0] != '\0')
-			DLOG(NOTICE, "port %u (%.*s): link up (interface %s)", i, n,
-			     d->cfg.ports[i].dev, d->link[i].kernel_if);
-		else if (d->link[i].known)
-			DLOG(NOTICE, "port %u (%.*s): link up, %u Mbps, %s-duplex", i, n,
-			     d->cfg.ports[i].dev, l.link_speed,
-			     l.link_duplex == RTE_ETH_LINK_FULL_DUPLEX ? "full" : "half");
 		d->link[i].known = 1;
 		d->link[i].up = up;
+		if (!d->link[i].been_up) {
+			if (!up && !was_known)
+				DLOG(NOTICE, "port %u (%.*s): link not up yet", i, n, dev);
+			if (!up)
+				continue;
+			d->link[i].been_up = 1;
+			if (!was_known)
+				continue; /* up from the start: nothing to say */
+		} else {
+			d->link[i].changes++;
+		}
+		if (!log_limit_allow(&d->fault_log, daemon_logtype, "srtpfwd"))
+			continue;
+		/* rte_eth_link_to_str() is still experimental in 22.11 */
+		if (!up)
+			DLOG(WARNING, "port %u (%.*s): link down", i, n, dev);
+		else if (d->link[i].kernel_if[0] != '\0')
+			DLOG(NOTICE, "port %u (%.*s): link up (interface %s)", i, n, dev,
+			     d->link[i].kernel_if);
+		else
+			DLOG(NOTICE, "port %u (%.*s): link up, %u Mbps, %s-duplex", i, n, dev,
+			     l.link_speed,
+			     l.link_duplex == RTE_ETH_LINK_FULL_DUPLEX ? "full" : "half");
 	}
 }
 
@@ -597,16 +629,19 @@ watch_faults(struct daemon *d, uint64_t now)
 
 	watch_links(d);
 	if (now >= d->next_port_stats_ms) {
-		d->rx_nombuf = d->imissed = 0;
 		for (unsigned int i = 0; i < d->cfg.n_ports; i++) {
 			struct rte_eth_stats e;
 
 			if (d->port_started[i] && rte_eth_stats_get(d->port_id[i], &e) == 0) {
-				d->rx_nombuf += e.rx_nombuf;
-				d->imissed += e.imissed;
+				d->rx_nombuf[i] = e.rx_nombuf;
+				d->imissed[i] = e.imissed;
 			}
 		}
 		d->next_port_stats_ms = now + PORT_STATS_MS;
+	}
+	for (unsigned int i = 0; i < d->cfg.n_ports; i++) {
+		count[FAULT_MBUF_EXHAUSTED] += d->rx_nombuf[i];
+		count[FAULT_RX_MISSED] += d->imissed[i];
 	}
 	for (unsigned int k = 0; k < d->n_workers; k++) {
 		const uint64_t *drop = d->w[k]->stats.drop;
@@ -615,9 +650,8 @@ watch_faults(struct daemon *d, uint64_t now)
 		count[FAULT_TX_FULL] += __atomic_load_n(&drop[DROP_TX_FULL], __ATOMIC_RELAXED);
 	}
 	count[FAULT_INJECT_FULL] = d->inject_full;
-	count[FAULT_MBUF_EXHAUSTED] =
-		d->rx_nombuf + neigh_stats(sessions_neigh(d->ss))->no_mbuf + d->pool_empty_ticks;
-	count[FAULT_RX_MISSED] = d->imissed;
+	count[FAULT_MBUF_EXHAUSTED] +=
+		neigh_stats(sessions_neigh(d->ss))->no_mbuf + d->pool_empty_ticks;
 	fault_watch_update(&d->faults, count, now, on_fault, d);
 }
 
@@ -712,7 +746,7 @@ daemon_stats(struct daemon *d, struct daemon_stats *st)
 	st->expired = d->expired;
 	st->mbufs = d->pool->size;
 	st->mbufs_free = rte_mempool_avail_count(d->pool);
-#define X(name, lower, count, text) st->lower##_events = d->faults.episodes[FAULT_##name];
+#define X(name, lower, count, quiet, text) st->lower##_events = d->faults.episodes[FAULT_##name];
 	FOREACH_FAULT(X)
 #undef X
 	st->n_ports = d->cfg.n_ports;

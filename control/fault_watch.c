@@ -2,17 +2,17 @@
 #include "fault_watch.h"
 
 static const char *const NAMES[FAULT_MAX] = {
-#define X(name, lower, count, text) #lower,
+#define X(name, lower, count, quiet, text) #lower,
 	FOREACH_FAULT(X)
 #undef X
 };
 static const char *const TEXTS[FAULT_MAX] = {
-#define X(name, lower, count, text) text,
+#define X(name, lower, count, quiet, text) text,
 	FOREACH_FAULT(X)
 #undef X
 };
 static const char *const COUNTERS[FAULT_MAX] = {
-#define X(name, lower, count, text) count,
+#define X(name, lower, count, quiet, text) count,
 	FOREACH_FAULT(X)
 #undef X
 };
@@ -21,6 +21,18 @@ const char *
 fault_name(enum fault_kind k)
 {
 	return (unsigned int)k < FAULT_MAX ? NAMES[k] : "?";
+}
+
+static const uint64_t QUIET[FAULT_MAX] = {
+#define X(name, lower, count, quiet, text) quiet,
+	FOREACH_FAULT(X)
+#undef X
+};
+
+uint64_t
+fault_quiet_ms(enum fault_kind k)
+{
+	return (unsigned int)k < FAULT_MAX ? QUIET[k] : 0;
 }
 
 const char *
@@ -64,7 +76,7 @@ fault_watch_update(struct fault_watch *w, const uint64_t count[FAULT_MAX], uint6
 			}
 			w->f[k].grew_ms = now_ms;
 			w->f[k].last = c;
-		} else if (w->f[k].active && now_ms - w->f[k].grew_ms >= FAULT_QUIET_MS) {
+		} else if (w->f[k].active && now_ms - w->f[k].grew_ms >= QUIET[k]) {
 			w->f[k].active = 0;
 			report(ctx, (enum fault_kind)k, 1, c - w->f[k].at_start,
 			       w->f[k].grew_ms - w->f[k].start_ms);

@@ -14,26 +14,30 @@
 
 #include <stdint.h>
 
-/* X(ENUM_SUFFIX, name, what the count that grows is, what it means) */
+/* X(ENUM_SUFFIX, name, what the count that grows is, quiet ms, what it
+ * means). A fault clears once its count has not grown for its quiet time:
+ * a second for the daemon's own counters, three for those read from the
+ * PMDs, which are read once a second and which some firmware refreshes
+ * about as often (a steady fault must not look like one episode every
+ * two seconds). */
 #define FOREACH_FAULT(X)                                                                           \
-	X(PUNT_FULL, punt_full, "drop.punt_full",                                                  \
+	X(PUNT_FULL, punt_full, "drop.punt_full", 1000,                                            \
 	  "punt ring to the control thread full: ARP, ND and ICMP frames dropped")                 \
-	X(INJECT_FULL, inject_full, "inject_full",                                                 \
+	X(INJECT_FULL, inject_full, "inject_full", 1000,                                           \
 	  "inject ring to the workers full: ARP/ND replies and requests dropped")                  \
-	X(TX_FULL, tx_full, "drop.tx_full", "a port's tx queue refused packets (link down?)")      \
+	X(TX_FULL, tx_full, "drop.tx_full", 1000,                                                  \
+	  "a port's tx queue refused packets (link down?)")                                        \
 	X(MBUF_EXHAUSTED, mbuf_exhausted, "rx_nombuf + neigh.no_mbuf + 10 ms ticks found empty",   \
-	  "mbuf pool empty: frames neither received nor built")                                    \
-	X(RX_MISSED, rx_missed, "port imissed", "a port dropped frames at rx: its queue was full")
+	  3000, "mbuf pool empty: frames neither received nor built")                              \
+	X(RX_MISSED, rx_missed, "port imissed", 3000,                                              \
+	  "a port dropped frames at rx: its queue was full")
 
 enum fault_kind {
-#define X(name, lower, count, text) FAULT_##name,
+#define X(name, lower, count, quiet, text) FAULT_##name,
 	FOREACH_FAULT(X)
 #undef X
 		FAULT_MAX
 };
-
-/* A fault clears once its count has not grown for this long. */
-#define FAULT_QUIET_MS 1000
 
 struct fault_watch {
 	struct {
@@ -53,12 +57,13 @@ typedef void (*fault_report_fn)(void *ctx, enum fault_kind kind, int cleared, ui
 
 /** Compare @p count (one monotonic counter per fault) with the previous
  * sample: a count that grows starts an episode (reported once), one quiet
- * for FAULT_QUIET_MS ends it (reported once). */
+ * for its fault_quiet_ms() ends it (reported once). */
 void fault_watch_update(struct fault_watch *w, const uint64_t count[FAULT_MAX], uint64_t now_ms,
 			fault_report_fn report, void *ctx);
 
 const char *fault_name(enum fault_kind k);
 const char *fault_text(enum fault_kind k);
 const char *fault_counter(enum fault_kind k);
+uint64_t fault_quiet_ms(enum fault_kind k);
 
 #endif

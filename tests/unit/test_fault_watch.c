@@ -4,9 +4,10 @@
  *   - the first sample is a baseline: counters already non-zero at start
  *     are no episode;
  *   - growth starts an episode (one report, the growth seen), more growth
- *     inside it reports nothing, FAULT_QUIET_MS without growth clears it
- *     (one report: all it counted, how long it grew);
- *   - one quiet sample short of FAULT_QUIET_MS does not clear it;
+ *     inside it reports nothing, its quiet time without growth clears it
+ *     (one report: all it counted, how long it grew); 1 s for the ring
+ *     faults, 3 s for those fed by the PMDs' once-a-second counters;
+ *   - one quiet sample short of the quiet time does not clear it;
  *   - faults are independent; a counter going backwards (stats reset) is a
  *     new baseline, never an episode; names, texts and counters for every
  *     kind, "?" out of range.
@@ -115,11 +116,15 @@ TEST(faults_are_independent)
 	CHECK_EQ(reports[1].kind, FAULT_MBUF_EXHAUSTED);
 	cnt[FAULT_MBUF_EXHAUSTED] = 2;
 	at(600);
-	at(1100); /* tx_full quiet 1000 ms, mbuf 500 ms */
+	at(1100); /* tx_full quiet 1000 ms: cleared; mbuf quiet 500 ms */
 	REQUIRE(n_reports == 3);
 	CHECK_EQ(reports[2].kind, FAULT_TX_FULL);
 	CHECK_EQ(reports[2].cleared, 1);
-	at(1600);
+	at(2600); /* mbuf quiet 2000 ms: a PMD-fed fault waits 3000 */
+	CHECK_EQ(n_reports, 3);
+	at(3599);
+	CHECK_EQ(n_reports, 3);
+	at(3600);
 	REQUIRE(n_reports == 4);
 	CHECK_EQ(reports[3].kind, FAULT_MBUF_EXHAUSTED);
 	CHECK_EQ(reports[3].lost, 2);
@@ -147,6 +152,8 @@ TEST(counter_reset_is_a_new_baseline)
 	at(400);
 	CHECK_EQ(n_reports, 1);
 	at(1400);
+	CHECK_EQ(n_reports, 1);
+	at(3400);
 	REQUIRE(n_reports == 2);
 	CHECK_EQ(reports[1].cleared, 1);
 	CHECK_EQ(reports[1].lost, 2);
@@ -162,6 +169,12 @@ TEST(names)
 	CHECK(strcmp(fault_name(FAULT_PUNT_FULL), "punt_full") == 0);
 	CHECK(strcmp(fault_counter(FAULT_PUNT_FULL), "drop.punt_full") == 0);
 	CHECK(strcmp(fault_name(FAULT_MAX), "?") == 0);
+	CHECK_EQ(fault_quiet_ms(FAULT_PUNT_FULL), 1000);
+	CHECK_EQ(fault_quiet_ms(FAULT_INJECT_FULL), 1000);
+	CHECK_EQ(fault_quiet_ms(FAULT_TX_FULL), 1000);
+	CHECK_EQ(fault_quiet_ms(FAULT_MBUF_EXHAUSTED), 3000);
+	CHECK_EQ(fault_quiet_ms(FAULT_RX_MISSED), 3000);
+	CHECK_EQ(fault_quiet_ms(FAULT_MAX), 0);
 	CHECK(strcmp(fault_text((enum fault_kind)99), "?") == 0);
 }
 
