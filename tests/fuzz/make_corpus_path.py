@@ -2,9 +2,9 @@
 """Write the seed corpus of tests/fuzz/fuzz_path (the input format is in
 fuzz_path.c's header): modes 1-3 aimed at every session leg's RTP and RTCP
 port, and raw frames (mode 0). With the built target as a second argument,
-it is also run once over the seeds with FUZZ_PATH_RAW set, which adds the
-mode 0 input of every frame the seeds of modes 1-3 built (SRTP protected
-with the real keys included).
+it is also run once over the SRTP, latching and mixed seeds with
+FUZZ_PATH_RAW set, which adds the mode 0 input of the frames they built
+(SRTP protected with the real keys included).
 
 Run: python3 tests/fuzz/make_corpus_path.py tests/fuzz/corpus_path \
          [build-fuzz/tests/fuzz/fuzz_path]"""
@@ -90,10 +90,10 @@ def seeds():
     out = {}
     # mode 1: every port, RTP and RTCP, plain
     for s in range(10):
-        for l in range(2):
-            out[f"wrap_s{s}l{l}_rtp"] = inp(1, [pkt(T[(s, l, 'rtp')], rtp(0x100 + s, 10 + l)),
-                                              pkt(T[(s, l, 'rtp')], rtp(0x100 + s, 11 + l))])
-            out[f"wrap_s{s}l{l}_rtcp"] = inp(1, [pkt(kind_target(s, l, 'rtcp'), rtcp(0x200 + s))])
+        out[f"wrap_s{s}"] = inp(1, [pkt(T[(s, l, 'rtp')], rtp(0x100 + s, 10 + k))
+                                    for l in range(2) for k in range(2)] +
+                                [pkt(kind_target(s, l, 'rtcp'), rtcp(0x200 + s))
+                                 for l in range(2)])
     for name in ('free_port', 'free_v6vlan', 'below', 'above', 'not_local'):
         out[f"wrap_{name}"] = inp(1, [pkt(T[name], rtp())])
     # RTP on an RTCP port, RTCP on the RTP port of a leg without mux
@@ -147,7 +147,7 @@ def seeds():
             pkt(T[(s, l, 'rtp')], rtp(0x500, 8), mut=CUT, pos=3),
             pkt(T[(s, l, 'rtp')], rtp(0x501, 9), mut=0x40),
             pkt(kind_target(s, l, 'rtcp'), rtcp(0x500), mut=OLD_KEY, idx=2),
-            pkt(kind_target(s, l, 'rtcp'), rtcp(0x500), mut=FLIP, pos=2, idx=3),
+            pkt(kind_target(s, l, 'rtcp'), rtcp(0x500), mut=FLIP, pos=12, idx=3),
             pkt(kind_target(s, l, 'rtcp'), rtcp(0x500), idx=3)])
     # latching after authentication: S2 leg 0 (moved remote), S8 leg 0 (none)
     for s in (2, 8):
@@ -162,10 +162,14 @@ def seeds():
     out["srtp_ssrc_evict"] = inp(2, [pkt(T[(4, 0, 'rtp')], rtp(0x600 + k, 1)) for k in range(5)] +
                                  [pkt(T[(4, 0, 'rtp')], rtp(0x700, 1), new_burst=True)] +
                                  [pkt(T[(4, 0, 'rtp')], rtp(0x600, 2))], step=200)
-    # a sequence number wrap in one burst, and one across bursts
-    out["srtp_seq_wrap"] = inp(2, [pkt(T[(5, 0, 'rtp')], rtp(0x800, 65534 + k & 0xffff))
-                                   for k in range(4)] +
-                               [pkt(T[(5, 0, 'rtp')], rtp(0x800, 3), new_burst=True)], step=1)
+    # a sequence number wrap in a new stream's first burst (the sender's ROC
+    # goes to 1), and the next burst
+    out["srtp_seq_wrap"] = inp(2, [pkt(T[(5, 0, 'rtp')], rtp(0x800, 65534 + k & 0xffff),
+                                       mut=0x40 if k >= 2 else 0) for k in range(4)] +
+                               [pkt(T[(5, 0, 'rtp')], rtp(0x800, 3), mut=0x40,
+                                    new_burst=True)], step=1)
+    out["srtp_seq_wrap_hmac"] = inp(2, [pkt(T[(2, 0, 'rtp')], rtp(0x801, 65535 + k & 0xffff),
+                                            mut=0x40 if k >= 1 else 0) for k in range(3)])
     # a sender a few wraps in (ROC 1..3)
     out["srtp_roc"] = inp(2, [pkt(T[(2, 0, 'rtp')], rtp(0x900, 10), mut=0x40),
                               pkt(T[(2, 0, 'rtp')], rtp(0x900, 11), mut=0x80),
@@ -201,7 +205,10 @@ def main():
         with open(os.path.join(d, name), "wb") as f:
             f.write(data)
     if len(sys.argv) > 2:
-        files = sorted(os.path.join(d, n) for n in os.listdir(d) if not n.startswith("raw-"))
+        # SRTP with the real keys, latching, mixed: what mode 0 cannot
+        # make up by itself
+        files = sorted(os.path.join(d, n) for n in os.listdir(d)
+                       if n.startswith(("srtp_", "latch_", "mixed", "wrap_stun")))
         env = dict(os.environ, FUZZ_PATH_RAW=os.path.abspath(d))
         subprocess.run([sys.argv[2]] + files, env=env, check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
