@@ -66,7 +66,9 @@
  * Seeds: tests/fuzz/make_corpus_path.py. Build: meson setup build-fuzz
  * -Dfuzz=true (CC=clang); run: build-fuzz/tests/fuzz/fuzz_path DIR
  * tests/fuzz/corpus_path. With FUZZ_PATH_RAW=dir set, every input of modes
- * 1-3 also writes the mode-0 input of the frames it built (seeds).
+ * 1-3 also writes the mode-0 input of the frames it built (seeds);
+ * FUZZ_PATH_TRACE prints every packet's outcome, FUZZ_PATH_STATS how many
+ * of each outcome a run had, at exit (which stages it reached).
  */
 #include <stdio.h>
 #include <stdlib.h>
