@@ -304,8 +304,12 @@ check(not bad_m, "every STATS counter in /metrics, between the reads before and 
       "unmoved) %s" % (n_checked, n_equal, bad_m[:5]))
 check(not bad_t, "every STATS counter in telemetry, between the reads before and after %s" % bad_t[:5])
 check(n_equal > 80, "most counters did not move, so most comparisons were exact: %d" % n_equal)
-check(prom['srtpfwd_metrics_clients'] == 1 and tel_replies["/srtpfwd/stats"]["ctl"]["clients"] == 0,
-      "gauges: metrics.clients 1 (this scrape), ctl.clients 0 while telemetry asked")
+# ctl.clients: 0, or 1 when the control thread had not yet seen the last
+# srtpfwd-ctl close by the time telemetry asked (CI, under load)
+check(prom['srtpfwd_metrics_clients'] == 1 and tel_replies["/srtpfwd/stats"]["ctl"]["clients"] in (0, 1),
+      "gauges: metrics.clients %s (this scrape, want 1), ctl.clients %s while telemetry asked "
+      "(want 0 or 1)" % (prom['srtpfwd_metrics_clients'],
+                         tel_replies["/srtpfwd/stats"]["ctl"]["clients"]))
 # and the other way: each sample is a STATS counter (a worker's zero drop reasons excepted)
 stats_keys = {spelled(n)[0] for n in s2}
 extra = [k for k in prom if k not in stats_keys and
