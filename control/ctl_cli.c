@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock_ms.h"
 #include "srtpfwd_ctl.h"
 
 #define PROG "srtpfwd-ctl"
@@ -1241,15 +1242,6 @@ run_stats(struct ctx *x, struct request *r)
 	return rc;
 }
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void
 print_event(struct out *o, const struct srtpfwd_ctl_event *ev)
 {
@@ -1294,9 +1286,9 @@ print_event(struct out *o, const struct srtpfwd_ctl_event *ev)
 static int
 run_events(struct ctx *x, struct request *r)
 {
-	int64_t deadline = r->wait_ms >= 0 ? now_ms() + r->wait_ms : INT64_MAX;
+	int64_t deadline = r->wait_ms >= 0 ? clock_ms() + r->wait_ms : INT64_MAX;
 	struct sigaction sa, old_int, old_term;
-	int64_t last_hello = now_ms();
+	int64_t last_hello = clock_ms();
 	uint64_t seen = 0;
 	int rc = result(x, srtpfwd_ctl_subscribe(x->c, r->mask));
 
@@ -1314,15 +1306,15 @@ run_events(struct ctx *x, struct request *r)
 	}
 	while (!interrupted && (r->count == 0 || seen < r->count)) {
 		struct srtpfwd_ctl_event ev;
-		int64_t left = deadline - now_ms();
+		int64_t left = deadline - clock_ms();
 		int got;
 
 		if (left <= 0)
 			break;
 		/* The server cuts a client that sends nothing for its idle time
 		 * (--ctl-idle, 1 s at the least); HELLO is the keepalive. */
-		if (now_ms() - last_hello >= EVENTS_KEEPALIVE_MS) {
-			last_hello = now_ms();
+		if (clock_ms() - last_hello >= EVENTS_KEEPALIVE_MS) {
+			last_hello = clock_ms();
 			if (send_hello(x, 0x80000002u) != 0) {
 				rc = conn_error(x, srtpfwd_ctl_error(x->c));
 				break;

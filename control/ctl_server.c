@@ -16,6 +16,7 @@
 
 #include <rte_log.h>
 
+#include "clock_ms.h"
 #include "ctl_addr.h"
 #include "ctl_server.h"
 #include "log_limit.h"
@@ -64,15 +65,6 @@ struct ctl_server {
 	struct ctl_server_stats st;
 	struct log_limit log;
 };
-
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int
 listen_unix(struct ctl_server *s, const char *path, unsigned int mode, char *err, size_t err_len)
@@ -256,7 +248,7 @@ accept_one(struct ctl_server *s, int lfd, int tls)
 	}
 	c->in_cap = IN_FIRST;
 	c->handshaking = tls;
-	c->since_ms = now_ms();
+	c->since_ms = clock_ms();
 	snprintf(c->name, sizeof(c->name), tls ? "tls" : "unix");
 	s->n_clients++;
 	s->st.accepted++;
@@ -494,7 +486,7 @@ ctl_server_poll(struct ctl_server *s, int timeout_ms)
 	r = poll(s->pfd, n_fd, timeout_ms);
 	if (r < 0)
 		return 0;
-	now = now_ms();
+	now = clock_ms();
 	n_polled = s->n_clients;
 	/* Clients first (closing one moves the last into its place: walk
 	 * backwards so each is visited once), then new ones. */

@@ -30,6 +30,7 @@
 #include <rte_eal.h>
 #include <rte_errno.h>
 
+#include "clock_ms.h"
 #include "config.h"
 #include "ctl_events.h"
 #include "ctl_server.h"
@@ -39,15 +40,6 @@
 #include "telemetry.h"
 
 #define EVENTS_SLICE_MS 10
-
-static uint64_t
-monotonic_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static volatile sig_atomic_t stop;
 
@@ -354,7 +346,7 @@ main(int argc, char **argv)
 	struct ctl_stats_src stats_src = {0};
 	struct daemon_stats st;
 	struct daemon *d;
-	uint64_t next_slice_ms = 0;
+	int64_t next_slice_ms = 0;
 	unsigned int stats_s = 10, duration_s = 0;
 	char err[256];
 	time_t start, last;
@@ -461,13 +453,13 @@ main(int argc, char **argv)
 		/* Events: every session looked at once a second, a hundredth
 		 * of the table every 10 ms, so that no request waits behind a
 		 * whole pass (11-22 ms at 50,000 sessions, ctl_bench). */
-		if (events != NULL && monotonic_ms() >= next_slice_ms) {
+		if (events != NULL && clock_ms() >= next_slice_ms) {
 			/* on a fixed beat, so a pass takes a second, not a
 			 * second plus the loop's lateness; a loop far behind
 			 * starts the beat again rather than catch up at once */
 			next_slice_ms += EVENTS_SLICE_MS;
-			if (monotonic_ms() > next_slice_ms + EVENTS_SLICE_MS)
-				next_slice_ms = monotonic_ms();
+			if (clock_ms() > next_slice_ms + EVENTS_SLICE_MS)
+				next_slice_ms = clock_ms();
 			ctl_events_scan_slice(
 				events, ctl_events_slots(events) / (1000 / EVENTS_SLICE_MS) + 1);
 		}

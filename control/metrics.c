@@ -14,6 +14,7 @@
 
 #include <rte_log.h>
 
+#include "clock_ms.h"
 #include "ctl_addr.h"
 #include "ctl_stats.h"
 #include "log_limit.h"
@@ -59,15 +60,6 @@ struct metrics {
 	struct ctl_counters *counters; /* a copy per scrape */
 	struct log_limit log;
 };
-
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ---- the request head: a pure function ---- */
 
@@ -547,7 +539,7 @@ metrics_poll(struct metrics *m, int timeout_ms)
 											 : POLLIN};
 	if (poll(m->pfd, 1 + m->n_clients, timeout_ms) < 0)
 		return 0;
-	now = now_ms();
+	now = clock_ms();
 	n_polled = m->n_clients;
 	/* closing one moves the last into its place: walk backwards */
 	for (unsigned int i = n_polled; i-- > 0;) {

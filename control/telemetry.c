@@ -11,6 +11,7 @@
 #include <rte_log.h>
 #include <rte_telemetry.h>
 
+#include "clock_ms.h"
 #include "ctl_stats.h"
 #include "telemetry.h"
 
@@ -63,15 +64,6 @@ static struct telemetry *tel_current;
 static struct tel_snap tel_copy;
 static int tel_registered;
 static int64_t tel_last_stale_log;
-
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ---- control thread ---- */
 
@@ -130,7 +122,7 @@ fill(struct telemetry *t, uint32_t slot)
 
 	sn->slot_asked = slot;
 	sn->n_sessions = 0;
-	sn->taken_ms = mono_ms();
+	sn->taken_ms = clock_ms();
 	ctl_counters_collect(t->src, &sn->c);
 	if (ss == NULL)
 		return;
@@ -204,12 +196,12 @@ fetch(struct telemetry *t, uint32_t slot)
 		return -1;
 	if (!fresh) {
 		__atomic_fetch_add(&t->st.stale, 1, __ATOMIC_RELAXED);
-		if (mono_ms() - tel_last_stale_log >= 1000) {
-			tel_last_stale_log = mono_ms();
+		if (clock_ms() - tel_last_stale_log >= 1000) {
+			tel_last_stale_log = clock_ms();
 			rte_log(RTE_LOG_WARNING, telemetry_logtype,
 				"srtpfwd.telemetry: the control thread did not answer within "
 				"%d ms: answering from a snapshot %" PRId64 " ms old\n",
-				TELEMETRY_WAIT_MS, mono_ms() - tel_copy.taken_ms);
+				TELEMETRY_WAIT_MS, clock_ms() - tel_copy.taken_ms);
 		}
 	}
 	return fresh;
