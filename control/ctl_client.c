@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock_ms.h"
 #include "ctl_addr.h"
 #include "ctl_tls.h"
 #include "srtpfwd_ctl.h"
@@ -40,21 +41,12 @@ struct srtpfwd_ctl {
 
 #define FAIL(c, ...) (snprintf((c)->err, sizeof((c)->err), __VA_ARGS__), (c)->err_attr = 0, -1)
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Wait for the socket until @p deadline (ms, monotonic). 1 ready, 0 timed out. */
 static int
 wait_fd(int fd, short events, int64_t deadline)
 {
 	struct pollfd p = {.fd = fd, .events = events};
-	int64_t left = deadline - now_ms();
+	int64_t left = deadline - clock_ms();
 	int r;
 
 	if (left < 0)
@@ -95,7 +87,7 @@ raw_read(struct srtpfwd_ctl *c, void *buf, size_t len, int64_t deadline)
 int
 srtpfwd_ctl_send(struct srtpfwd_ctl *c, const uint8_t *msg, size_t len)
 {
-	int64_t deadline = now_ms() + c->timeout_ms;
+	int64_t deadline = clock_ms() + c->timeout_ms;
 	size_t off = 0;
 
 	while (off < len) {
@@ -139,7 +131,7 @@ srtpfwd_ctl_send(struct srtpfwd_ctl *c, const uint8_t *msg, size_t len)
 static long
 recv_msg(struct srtpfwd_ctl *c, struct proto_hdr *h, int timeout_ms)
 {
-	int64_t deadline = now_ms() + timeout_ms;
+	int64_t deadline = clock_ms() + timeout_ms;
 	char perr[160];
 
 	for (;;) {
@@ -174,10 +166,10 @@ long
 srtpfwd_ctl_recv(struct srtpfwd_ctl *c, uint8_t *buf, size_t cap, struct proto_hdr *h,
 		 int timeout_ms)
 {
-	int64_t deadline = now_ms() + timeout_ms;
+	int64_t deadline = clock_ms() + timeout_ms;
 
 	for (;;) {
-		int left = (int)(deadline - now_ms());
+		int left = (int)(deadline - clock_ms());
 		long n = recv_msg(c, h, left < 0 ? 0 : left);
 
 		if (n <= 0)
@@ -326,7 +318,7 @@ connect_tcp(const char *target, int timeout_ms, char *err, size_t err_len)
 		if (fd < 0)
 			continue;
 		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0 ||
-		    (errno == EINPROGRESS && wait_fd(fd, POLLOUT, now_ms() + timeout_ms))) {
+		    (errno == EINPROGRESS && wait_fd(fd, POLLOUT, clock_ms() + timeout_ms))) {
 			int e = 0;
 			socklen_t el = sizeof(e);
 
@@ -378,7 +370,7 @@ srtpfwd_ctl_connect(const char *target, const struct srtpfwd_ctl_tls *tls, int t
 					     .cert_file = tls->cert_file,
 					     .key_file = tls->key_file,
 					     .server_name = tls->server_name};
-		int64_t deadline = now_ms() + c->timeout_ms;
+		int64_t deadline = clock_ms() + c->timeout_ms;
 		int r;
 
 		c->tls_ctx = ctl_tls_client_new(&cfg, err, err_len);
@@ -461,22 +453,21 @@ key_lengths_bad(const struct srtpfwd_ctl_key *k)
 	return NULL;
 }
 
+/* The first of a direction pair's keys that is bad, or NULL. */
 static const char *
-session_keys_bad(const struct srtpfwd_ctl_session *s)
+pair_lengths_bad(const struct srtpfwd_ctl_key *in, const struct srtpfwd_ctl_key *out)
 {
-	for (unsigned int l = 0; l < 2; l++) {
-		if (key_lengths_bad(&s->leg[l].in) != NULL)
-			return key_lengths_bad(&s->leg[l].in);
-		if (key_lengths_bad(&s->leg[l].out) != NULL)
-			return key_lengths_bad(&s->leg[l].out);
-	}
-	return NULL;
+	const char *why = key_lengths_bad(in);
+
+	return why != NULL ? why : key_lengths_bad(out);
 }
 
 static const char *
-update_keys_bad(const struct srtpfwd_ctl_update *u)
+session_keys_bad(const struct srtpfwd_ctl_session *s)
 {
-	return key_lengths_bad(&u->in) != NULL ? key_lengths_bad(&u->in) : key_lengths_bad(&u->out);
+	const char *why = pair_lengths_bad(&s->leg[0].in, &s->leg[0].out);
+
+	return why != NULL ? why : pair_lengths_bad(&s->leg[1].in, &s->leg[1].out);
 }
 
 static void
@@ -549,10 +540,11 @@ srtpfwd_ctl_create(struct srtpfwd_ctl *c, const struct srtpfwd_ctl_session *s, u
 	struct proto_attr_view a, b;
 	const uint8_t *attrs;
 	size_t alen;
+	const char *why;
 	int r;
 
-	if (session_keys_bad(s) != NULL)
-		return FAIL(c, "CREATE not sent: %s", session_keys_bad(s));
+	if ((why = session_keys_bad(s)) != NULL)
+		return FAIL(c, "CREATE not sent: %s", why);
 	begin(c, &w, PROTO_MSG_SESSION_CREATE);
 	put_create(&w, s);
 	r = call(c, &w, &h);
@@ -608,9 +600,10 @@ srtpfwd_ctl_update(struct srtpfwd_ctl *c, uint32_t slot, unsigned int leg,
 {
 	struct proto_writer w;
 	struct proto_hdr h;
+	const char *why;
 
-	if (update_keys_bad(u) != NULL)
-		return FAIL(c, "UPDATE not sent: %s", update_keys_bad(u));
+	if ((why = pair_lengths_bad(&u->in, &u->out)) != NULL)
+		return FAIL(c, "UPDATE not sent: %s", why);
 	begin(c, &w, PROTO_MSG_SESSION_UPDATE);
 	put_update(&w, slot, leg, u);
 	return call(c, &w, &h);
@@ -622,7 +615,7 @@ srtpfwd_ctl_build_update(uint8_t *buf, size_t cap, uint32_t request_id, uint32_t
 {
 	struct proto_writer w;
 
-	if (update_keys_bad(u) != NULL)
+	if (pair_lengths_bad(&u->in, &u->out) != NULL)
 		return -1;
 	proto_begin(&w, buf, cap, PROTO_MSG_SESSION_UPDATE, 0, request_id, 0);
 	put_update(&w, slot, leg, u);
@@ -860,11 +853,11 @@ decode_event(const uint8_t *msg, const struct proto_hdr *h, struct srtpfwd_ctl_e
 int
 srtpfwd_ctl_event(struct srtpfwd_ctl *c, struct srtpfwd_ctl_event *ev, int timeout_ms)
 {
-	int64_t deadline = now_ms() + timeout_ms;
+	int64_t deadline = clock_ms() + timeout_ms;
 	struct proto_hdr h;
 
 	while (c->ev_n == 0) {
-		int left = (int)(deadline - now_ms());
+		int left = (int)(deadline - clock_ms());
 		long n = recv_msg(c, &h, left < 0 ? 0 : left);
 
 		if (n < 0)
