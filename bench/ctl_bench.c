@@ -67,6 +67,7 @@
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
+#include "control/clock_ms.h"
 #include "control/ctl_events.h"
 #include "control/ctl_dispatch.h"
 #include "control/ctl_server.h"
@@ -851,8 +852,9 @@ main(int argc, char **argv)
 	pthread_t th;
 	char err[256];
 	time_t start;
-	uint64_t loops0, poll_max = 0, scan_max = 0, next_slice = 0;
+	uint64_t loops0, poll_max = 0, scan_max = 0;
 	unsigned int scans = 0, passes = 0;
+	int r;
 
 	for (int a = 1; a < argc; a++) {
 		if (strcmp(argv[a], "--quick") == 0) {
@@ -948,17 +950,14 @@ main(int argc, char **argv)
 		t = now_ns() - t;
 		poll_max = RTE_MAX(poll_max, t);
 		ctl_server_poll(srv, busy ? 0 : 1);
-		/* as control/main.c: a hundredth of the table every 10 ms */
-		if (now_ns() >= next_slice) {
-			next_slice += 10 * 1000000;
-			if (now_ns() > next_slice + 10 * 1000000)
-				next_slice = now_ns();
-			t = now_ns();
-			passes += (unsigned int)ctl_events_scan_slice(
-				events, ctl_events_slots(events) / 100 + 1);
-			t = now_ns() - t;
+		/* as control/main.c: a slice of the events scan when due */
+		t = now_ns();
+		r = ctl_events_poll(events, clock_ms());
+		t = now_ns() - t;
+		if (r != 0) {
 			scan_max = RTE_MAX(scan_max, t);
 			scans++;
+			passes += r == 2;
 		}
 		if (time(NULL) - start > RUN_LIMIT_S)
 			die("not done after %d s", RUN_LIMIT_S);
@@ -966,7 +965,7 @@ main(int argc, char **argv)
 	pthread_join(th, NULL);
 	if (__atomic_load_n(&daemon_worker(D, 0)->stats.loops, __ATOMIC_RELAXED) == loops0)
 		die("the worker loop did not run");
-	printf("\ncontrol loop: longest daemon_poll() %.2f ms; ctl_events_scan_slice() %u times "
+	printf("\ncontrol loop: longest daemon_poll() %.2f ms; ctl_events_poll() slices %u "
 	       "(%u whole passes), the longest %.2f ms\n",
 	       (double)poll_max / 1e6, scans, passes, (double)scan_max / 1e6);
 	direct_profile(QUICK ? 1000 : 10000);

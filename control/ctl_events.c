@@ -21,7 +21,8 @@ struct ctl_events {
 	struct ctl_server *srv;
 	struct slot_watch *w; /* per slot */
 	uint32_t n;
-	uint32_t cursor; /* the next slot ctl_events_scan_slice() looks at */
+	uint32_t cursor; /* the next slot ctl_events_poll() looks at */
+	int64_t next_slice_ms; /* when ctl_events_poll() scans again */
 };
 
 struct ctl_events *
@@ -167,24 +168,28 @@ ctl_events_scan(struct ctl_events *e)
 }
 
 int
-ctl_events_scan_slice(struct ctl_events *e, uint32_t max_slots)
+ctl_events_poll(struct ctl_events *e, int64_t now_ms)
 {
+	uint32_t slice = e->n / (1000 / CTL_EVENTS_SLICE_MS) + 1;
+
+	if (now_ms < e->next_slice_ms)
+		return 0;
+	/* on a fixed beat, so a pass takes a second, not a second plus the
+	 * loop's lateness; a loop far behind starts the beat again rather
+	 * than catch up at once */
+	e->next_slice_ms += CTL_EVENTS_SLICE_MS;
+	if (now_ms > e->next_slice_ms + CTL_EVENTS_SLICE_MS)
+		e->next_slice_ms = now_ms;
 	if (e->n <= 1) /* no slot but the unused 0 */
-		return 1;
-	for (uint32_t k = 0; k < max_slots; k++) {
+		return 2;
+	for (uint32_t k = 0; k < slice; k++) {
 		if (e->cursor < 1 || e->cursor >= e->n)
 			e->cursor = 1;
 		scan_slot(e, e->cursor++);
 		if (e->cursor >= e->n) {
 			e->cursor = 1;
-			return 1;
+			return 2;
 		}
 	}
-	return 0;
-}
-
-uint32_t
-ctl_events_slots(const struct ctl_events *e)
-{
-	return e->n;
+	return 1;
 }

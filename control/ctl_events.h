@@ -30,14 +30,15 @@ void ctl_events_free(struct ctl_events *e);
 /** Compare every live session with what was last reported; send events. */
 void ctl_events_scan(struct ctl_events *e);
 
-/** The same, @p max_slots slots at a time, going on where the last call
- * stopped: the control loop calls it often with a small slice so that no
- * request waits behind a whole pass (at 50,000 sessions a pass took
- * 11-22 ms, ctl_bench). @return 1 when this call finished a pass. */
-int ctl_events_scan_slice(struct ctl_events *e, uint32_t max_slots);
+/** The same, spread over a second: every CTL_EVENTS_SLICE_MS on the
+ * monotonic clock (@p now_ms, clock_ms.h) it looks at the next hundredth
+ * of the table, so that no request waits behind a whole pass (at 50,000
+ * sessions a pass took 11-22 ms, ctl_bench). Call it on every turn of the
+ * control loop. @return 0 when no slice was due, 1 when one was scanned,
+ * 2 when that slice finished a pass. */
+int ctl_events_poll(struct ctl_events *e, int64_t now_ms);
 
-/** Slots in the table (for sizing slices). */
-uint32_t ctl_events_slots(const struct ctl_events *e);
+#define CTL_EVENTS_SLICE_MS 10
 
 /** A session expired (sessions_expire callback; @p ctx is the ctl_events). */
 void ctl_events_timeout(void *ctx, uint32_t slot, uint64_t id);

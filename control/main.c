@@ -39,8 +39,6 @@
 #include "metrics.h"
 #include "telemetry.h"
 
-#define EVENTS_SLICE_MS 10
-
 static volatile sig_atomic_t stop;
 
 static void
@@ -346,7 +344,6 @@ main(int argc, char **argv)
 	struct ctl_stats_src stats_src = {0};
 	struct daemon_stats st;
 	struct daemon *d;
-	int64_t next_slice_ms = 0;
 	unsigned int stats_s = 10, duration_s = 0;
 	char err[256];
 	time_t start, last;
@@ -450,19 +447,10 @@ main(int argc, char **argv)
 		else if (srv == NULL && busy == 0)
 			usleep(1000);
 		telemetry_poll(tel);
-		/* Events: every session looked at once a second, a hundredth
-		 * of the table every 10 ms, so that no request waits behind a
-		 * whole pass (11-22 ms at 50,000 sessions, ctl_bench). */
-		if (events != NULL && clock_ms() >= next_slice_ms) {
-			/* on a fixed beat, so a pass takes a second, not a
-			 * second plus the loop's lateness; a loop far behind
-			 * starts the beat again rather than catch up at once */
-			next_slice_ms += EVENTS_SLICE_MS;
-			if (clock_ms() > next_slice_ms + EVENTS_SLICE_MS)
-				next_slice_ms = clock_ms();
-			ctl_events_scan_slice(
-				events, ctl_events_slots(events) / (1000 / EVENTS_SLICE_MS) + 1);
-		}
+		/* events: each session looked at once a second, a slice at a
+		 * time (ctl_events.h) */
+		if (events != NULL)
+			ctl_events_poll(events, clock_ms());
 		if (stats_s != 0 && time(NULL) - last >= (time_t)stats_s) {
 			last = time(NULL);
 			daemon_stats(d, &st);
