@@ -66,7 +66,7 @@ struct daemon {
 	uint64_t tsc_per_ms;
 	uint64_t next_timer_ms, next_expire_ms;
 	uint64_t inject_full, expired;
-	uint64_t next_fault_ms, next_port_stats_ms, next_pool_ms;
+	uint64_t next_fault_ms, next_port_stats_ms;
 	struct fault_watch faults;
 	uint64_t pool_empty_ticks; /* TIMER_MS ticks that found the pool empty */
 	/* each port's, as of its last good read (a failed read keeps them: a
@@ -661,14 +661,13 @@ daemon_poll(struct daemon *d)
 	struct neigh *nb = sessions_neigh(d->ss);
 	uint64_t now = now_ms(d);
 	unsigned int handled = 0;
+	int tick = now >= d->next_timer_ms; /* every TIMER_MS */
 
 	/* An empty pool is what the fault looks like on PMDs that do not count
 	 * rx_nombuf (net_af_packet does not). Looked at before the punted
 	 * frames are freed below: they may be what holds the mbufs. */
-	if (now >= d->next_pool_ms) {
+	if (tick)
 		d->pool_empty_ticks += rte_mempool_avail_count(d->pool) == 0;
-		d->next_pool_ms = now + TIMER_MS;
-	}
 	for (unsigned int k = 0; k < d->n_workers; k++) {
 		struct rte_mbuf *m[32];
 		unsigned int n = rte_ring_sc_dequeue_burst(d->w[k]->punt, (void **)m, 32, NULL);
@@ -677,7 +676,7 @@ daemon_poll(struct daemon *d)
 			neigh_input(nb, m[i], now);
 		handled += n;
 	}
-	if (now >= d->next_timer_ms) {
+	if (tick) {
 		neigh_timer(nb, now);
 		d->next_timer_ms = now + TIMER_MS;
 	}
