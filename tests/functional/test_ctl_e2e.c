@@ -52,6 +52,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../ctl_counters.h"
 #include "../key_scan.h"
 #include "../netns_lab.h"
 #include "../ref.h"
@@ -193,49 +194,6 @@ leg_v4(struct srtpfwd_ctl_leg *l, uint8_t local_addr, const uint8_t *peer, uint1
 	memcpy(l->remote_addr, peer, 4);
 	l->remote_port = port;
 	l->flags = flags;
-}
-
-#define COUNTERS_MAX 256
-struct counters {
-	unsigned int n;
-	struct {
-		char name[64];
-		uint64_t v;
-	} c[COUNTERS_MAX];
-};
-
-static void
-counters_add(void *ctx, const char *name, uint64_t v)
-{
-	struct counters *cs = ctx;
-
-	if (cs->n == COUNTERS_MAX)
-		return;
-	snprintf(cs->c[cs->n].name, sizeof(cs->c[0].name), "%s", name);
-	cs->c[cs->n++].v = v;
-}
-
-static int
-counter_find(const struct counters *cs, const char *name, uint64_t *v)
-{
-	for (unsigned int i = 0; i < cs->n; i++)
-		if (strcmp(cs->c[i].name, name) == 0) {
-			*v = cs->c[i].v;
-			return 1;
-		}
-	return 0;
-}
-
-/* A counter that must be there: a missing one fails the check it is in. */
-static uint64_t
-ctr(const struct counters *cs, const char *name)
-{
-	uint64_t v;
-
-	if (counter_find(cs, name, &v))
-		return v;
-	fprintf(stderr, "  no counter %s\n", name);
-	return UINT64_MAX;
 }
 
 /* STATS (slot 0: global) into @p cs. @return the library's result. */
